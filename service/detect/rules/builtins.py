@@ -1,0 +1,38 @@
+"""Checks that are easier to say in code than as a pattern; rules name them with `builtin:`."""
+
+from __future__ import annotations
+
+from spacy.tokens import Span
+
+# Capitalised words that notices and subject lines use calmly ("URGENT: the SLA changes").
+_NOTICE_WORDS = frozenset(
+    "PLEASE NOTE IMPORTANT URGENT REMINDER ACTION REQUIRED NOTICE UPDATE UPDATED NEW FREE SALE OFF FINAL LAST"
+    " CHANCE WARNING ATTENTION FYI ASAP RE FW FWD OK TBD ETA EOD EOW COB PS NB CONFIDENTIAL DRAFT SUBJECT"
+    " DONE TODO AM PM UTC GMT EST PST CET".split()
+)
+# Short capitalised tokens are usually acronyms (SLA, VAT, API) unless they are one of these words.
+_SHORT_WORDS = frozenset(
+    "YOU NOT ALL NOW DID WAS THE AND ANY CAN WHY HOW WHO YES ONE TWO ARE HAS HAD GET GOT OUR BUT FOR"
+    " THIS THAT WHAT STOP EVER NEVER READ SAID TOLD".split()
+)
+_MIN_SHOUTED = 2
+
+
+def _shouted(token_text: str) -> bool:
+    """True for a word written in capitals for emphasis rather than as an acronym or a notice label."""
+    if len(token_text) < 2 or not token_text.isalpha() or not token_text.isupper():
+        return False
+    if token_text in _NOTICE_WORDS:
+        return False
+    return len(token_text) > 3 or token_text in _SHORT_WORDS
+
+
+def shouting(sent: Span) -> list[tuple[int, int]]:
+    """Several words in capitals in one sentence: a span from the first to the last of them."""
+    hits = [t.i for t in sent if _shouted(t.text)]
+    if len(hits) < _MIN_SHOUTED:
+        return []
+    return [(hits[0], hits[-1] + 1)]
+
+
+BUILTINS = {"shouting": shouting}

