@@ -13,6 +13,7 @@ from service.detect.rules.builtins import BUILTINS
 from service.detect.rules.schema import RuleSpec
 from service.errors import RuleFileError
 from service.findings import Finding, Severity, Source
+from service.findings import Span as FSpan
 from service.parse import Parsed
 
 # A rule finding's score before the classifier weighs in: the rule's prior confidence by severity.
@@ -96,7 +97,8 @@ class RuleDetector:
             end=span.end_char,
             message=spec.message,
             suggestions=tuple(spec.suggestions),
-            explanation=f"Rule {spec.id} matched “{span.text}”.",
+            explanation=f"Rule {spec.id} matched these words.",
+            sentence=FSpan(sent.start_char, sent.end_char),
         )
 
     def detect_one(self, parsed: Parsed) -> list[Finding]:

@@ -1,0 +1,179 @@
+"""Routes: validate input, call the engine off the event loop, shape the response. Nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from service.cleanup import ContentType
+from service.engine import EmailInput, Engine, Report
+from service.errors import CheckTimeout, InputError, NotReady, TooLarge, UnsupportedMediaType
+from service.offsets import OffsetUnit
+from service.respond import text_report, to_response
+from service.respond.schemas import (
+    BatchRequest,
+    BatchResponse,
+    CheckRequest,
+    CheckResponse,
+    ErrorResponse,
+    RuleOut,
+)
+
+router = APIRouter()
+_ERRORS = {code: {"model": ErrorResponse} for code in (401, 413, 415, 422, 429, 503)}
+_CHECK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/CheckRequest"}},
+            "text/plain": {"schema": {"type": "string"}},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def engine(request: Request) -> Engine:
+    """The process's engine, or 503 while models are still loading."""
+    eng = request.app.state.engine
+    if eng is None:
+        raise NotReady("models are still loading; retry in a few seconds")
+    return eng
+
+
+def caller(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> str:
+    """Authenticate (when keys are configured) and count the request against the rate limit."""
+    who = request.app.state.keys.identify(authorization, x_api_key)
+    request.app.state.limiter.hit(who)
+    return who
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the body is not valid UTF-8 (byte {exc.start}); send UTF-8 text") from exc
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _read_check(request: Request, unit: OffsetUnit | None) -> tuple[EmailInput, OffsetUnit]:
+    """A `CheckRequest` from JSON, or a raw text/plain or text/html body (for curl)."""
+    media = _media_type(request)
+    raw = await request.body()
+    if media in ("text/plain", "text/html"):
+        return EmailInput(_decode(raw), ContentType(media)), unit or OffsetUnit.CODEPOINT
+    if media in ("application/json", ""):
+        try:
+            req = CheckRequest.model_validate_json(raw)
+        except ValidationError as exc:
+            raise InputError(_first_error(exc)) from exc
+        return EmailInput(req.text, req.content_type), unit or req.offset_unit
+    raise UnsupportedMediaType(
+        f"content type '{media}' is not supported; send application/json, text/plain or text/html"
+    )
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "body"
+    if err["type"] == "json_invalid":
+        return f"the body is not valid JSON ({err['msg']}); send {{\"text\": \"...\"}}"
+    return f"{where}: {err['msg']}"
+
+
+async def _run(request: Request, eng: Engine, emails: list[EmailInput]) -> list[Report]:
+    """Run the CPU-bound check in the threadpool, bounded by the configured timeout."""
+    timeout = request.app.state.settings.request_timeout_s
+    try:
+        return await asyncio.wait_for(run_in_threadpool(eng.check_many, emails), timeout)
+    except TimeoutError as exc:
+        raise CheckTimeout(f"the check took longer than {timeout} s; try a shorter draft") from exc
+
+
+def _wants_text(request: Request, fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "text"
+    accept = request.headers.get("accept", "")
+    return "text/plain" in accept and "application/json" not in accept
+
+
+@router.post(
+    "/v1/check",
+    response_model=CheckResponse,
+    responses={**_ERRORS, 200: {"content": {"text/plain": {}}}},
+    openapi_extra=_CHECK_BODY,
+    summary="Check one draft",
+)
+async def check(
+    request: Request,
+    eng: Annotated[Engine, Depends(engine)],
+    _: Annotated[str, Depends(caller)],
+    format: Annotated[str | None, Query(pattern="^(json|text)$")] = None,  # noqa: A002 - public name
+    offset_unit: Annotated[OffsetUnit | None, Query()] = None,
+) -> Response:
+    """Check a draft sent as JSON (`{"text": ...}`) or as a raw text/plain or text/html body."""
+    email, unit = await _read_check(request, offset_unit)
+    report = (await _run(request, eng, [email]))[0]
+    request.state.verdict = report.verdict.value
+    if _wants_text(request, format):
+        return PlainTextResponse(text_report(report))
+    return JSONResponse(to_response(report, eng.versions, unit).model_dump(mode="json"))
+
+
+@router.post("/v1/check/batch", response_model=BatchResponse, responses=_ERRORS, summary="Check many drafts")
+async def check_batch(
+    request: Request,
+    body: BatchRequest,
+    eng: Annotated[Engine, Depends(engine)],
+    _: Annotated[str, Depends(caller)],
+) -> BatchResponse:
+    """Check several drafts in one call; results keep the request's order."""
+    limit = request.app.state.settings.max_batch_emails
+    if len(body.emails) > limit:
+        raise TooLarge(f"{len(body.emails)} emails in one batch; the limit is {limit}")
+    emails = [EmailInput(e.text, e.content_type) for e in body.emails]
+    reports = await _run(request, eng, emails)
+    return BatchResponse(
+        results=[to_response(r, eng.versions, e.offset_unit) for r, e in zip(reports, body.emails, strict=True)]
+    )
+
+
+@router.get("/v1/rules", response_model=list[RuleOut], summary="List the rules")
+def rules(eng: Annotated[Engine, Depends(engine)], _: Annotated[str, Depends(caller)]) -> list[RuleOut]:
+    """Every loaded rule with its message, suggestions and examples."""
+    return [
+        RuleOut(id=r.id, category=r.category, severity=r.severity, message=r.message,
+                suggestions=r.suggestions, examples_flag=r.examples.flag, examples_pass=r.examples.pass_)
+        for r in eng.rules.rules.values()
+    ]
+
+
+@router.get("/healthz", summary="Liveness")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness", responses={503: {"model": ErrorResponse}})
+def readyz(request: Request) -> JSONResponse:
+    """200 once the models are loaded, 503 before."""
+    eng = request.app.state.engine
+    if eng is None:
+        return JSONResponse({"error": {"code": "not_ready", "message": "models are loading"}}, status_code=503)
+    return JSONResponse({"status": "ready", "model": eng.versions.model, "rules": eng.versions.rules})
+
+
+__all__ = ["router", "json"]
