@@ -1,0 +1,36 @@
+"""The transformer tone classifier: frozen MiniLM sentence embeddings and a trained multi-label head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from service.combine import Policy
+from service.detect.classifier.detector import ClassifierDetector
+from service.detect.classifier.encoder import Encoder, encoder_dir, encoder_version, weights_sha256
+from service.detect.classifier.head import Head
+from service.detect.classifier.manifest import HEAD_FILE, read_manifest
+from service.errors import ConfigError
+from service.findings import Category
+
+
+def load_classifier(model_dir: Path, threads: int = 0) -> tuple[ClassifierDetector, Policy, str]:
+    """Load the encoder and head once, after checking the manifest against the installed encoder."""
+    manifest = read_manifest(model_dir)
+    enc_dir = encoder_dir()
+    if encoder_version() != manifest.encoder.version:
+        raise ConfigError(f"the model was trained with {manifest.encoder.package} {manifest.encoder.version} "
+                          f"but {encoder_version()} is installed: reinstall with `make install`")
+    if weights_sha256(enc_dir) != manifest.encoder.weights_sha256:
+        raise ConfigError(f"the encoder weights in {enc_dir} differ from the ones the model was trained on")
+    if threads:
+        torch.set_num_threads(threads)
+    encoder = Encoder(enc_dir)
+    head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden)
+    policy = Policy(
+        thresholds={Category(k): v for k, v in manifest.thresholds.items()},
+        calm_veto=manifest.calm_veto,
+        heat_threshold=manifest.heat_threshold,
+    )
+    return ClassifierDetector(encoder, head), policy, manifest.version

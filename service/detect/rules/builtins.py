@@ -29,8 +29,10 @@ def _shouted(token_text: str) -> bool:
 
 def shouting(sent: Span) -> list[tuple[int, int]]:
     """Several words in capitals in one sentence: a span from the first to the last of them."""
-    hits = [t.i for t in sent if _shouted(t.text)]
-    if len(hits) < _MIN_SHOUTED:
+    tokens = [t for t in sent if _shouted(t.text)]
+    hits = [t.i for t in tokens]
+    # Two capitalised proper nouns are usually a name ("GLAM WIKI"); shouting has a common word in it.
+    if len(hits) < _MIN_SHOUTED or (len(hits) == _MIN_SHOUTED and all(t.pos_ == "PROPN" for t in tokens)):
         return []
     return [(hits[0], hits[-1] + 1)]
 

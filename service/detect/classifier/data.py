@@ -1,0 +1,69 @@
+"""Training and evaluation data: the project's labelled corpus and real calm mail from ../shared."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.findings import CATEGORIES
+from service.settings import REPO_ROOT
+
+CORPUS_DIR = REPO_ROOT / "models" / "data"
+SHARED_DIR = REPO_ROOT.parent / "shared"
+ENRON_P9 = Path("data/enron_politeness/entagged_parallel.test.en.P_9")
+# Every 8th Enron P_9 line (of the first 24,000) may be trained on as calm; evaluation uses the others.
+ENRON_TRAIN_STRIDE = 8
+ENRON_TRAIN_LINES = 24_000
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One labelled example, as in models/data/*.jsonl and ../shared/eval/score.py."""
+
+    id: str
+    text: str
+    labels: tuple[str, ...]
+    hold: bool
+
+    def targets(self) -> list[float]:
+        """0/1 per category, in CATEGORIES order."""
+        return [1.0 if c.value in self.labels else 0.0 for c in CATEGORIES]
+
+
+def read_split(name: str, corpus_dir: Path = CORPUS_DIR) -> list[Row]:
+    """Rows of `train`, `dev` or `test`."""
+    path = corpus_dir / f"{name}.jsonl"
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            rows.append(Row(d["id"], d["text"], tuple(d["labels"]), bool(d["hold"])))
+    return rows
+
+
+def enron_lines(shared_dir: Path = SHARED_DIR) -> list[str]:
+    """Enron P_9 sentences (the most polite tenth of real business mail), or [] when shared/ is absent."""
+    path = shared_dir / ENRON_P9
+    if not path.exists():
+        return []
+    return [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+
+
+def enron_train_rows(shared_dir: Path = SHARED_DIR) -> list[Row]:
+    """The Enron calm sentences set aside for training (MIT; see the model card)."""
+    lines = enron_lines(shared_dir)[:ENRON_TRAIN_LINES]
+    return [Row(f"enron-{i}", t, (), False) for i, t in enumerate(lines) if i % ENRON_TRAIN_STRIDE == 0]
+
+
+def enron_eval_lines(shared_dir: Path = SHARED_DIR) -> list[str]:
+    """Enron P_9 sentences never trained on."""
+    lines = enron_lines(shared_dir)
+    return [t for i, t in enumerate(lines) if not (i < ENRON_TRAIN_LINES and i % ENRON_TRAIN_STRIDE == 0)]
+
+
+def rows_sha256(rows: list[Row]) -> str:
+    """A hash of the training data, recorded in the manifest."""
+    blob = "\n".join(json.dumps([r.id, r.text, list(r.labels)], ensure_ascii=False) for r in rows)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
