@@ -32,8 +32,14 @@ dev: $(VENV)/.dev-installed  ## runtime + test tools
 run: install  ## set up and start the service on $(HOST):$(PORT)
 	$(VENV)/bin/tonecheck serve --host $(HOST) --port $(PORT)
 
-test: dev  ## set up and run the whole test suite
+test: dev test-js  ## set up and run the whole test suite (Python, browser, add-in JavaScript)
 	$(VENV)/bin/pytest
+
+add-ins/node_modules/.package-lock.json: add-ins/package.json add-ins/package-lock.json
+	npm ci --prefix add-ins --no-audit --no-fund
+
+test-js: add-ins/node_modules/.package-lock.json  ## the add-ins' Node tests (node --test)
+	npm test --prefix add-ins
 
 train: install  ## rebuild models/tone-head from models/data (seeded, deterministic)
 	$(PY) -m service.detect.classifier.train

@@ -1,0 +1,292 @@
+/*
+ * The task pane: check the open draft, show the verdict, the draft with flagged sentences
+ * highlighted, each finding with suggestions and an "apply" action, and the hold countdown.
+ * Email text is only ever put into the page with textContent, never parsed as HTML.
+ */
+/* global Office, TONECHECK_CONFIG, TonecheckCore, TonecheckEditor */
+(function () {
+  "use strict";
+
+  var core = TonecheckCore;
+  var editor = TonecheckEditor;
+  // The writer is waiting on the pane, not on Send: a longer timeout than the send handler's.
+  var PANE_TIMEOUT_MS = 10000;
+  var TITLES = { send: "Good to send", review: "Worth a second look", hold: "Hold this one" };
+  var state = { text: "", result: null, ticker: null };
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function setStatus(message, kind) {
+    var status = $("status");
+    status.textContent = message;
+    status.className = "status" + (kind ? " " + kind : "");
+  }
+
+  function env() {
+    return {
+      fetch: window.fetch.bind(window),
+      AbortController: window.AbortController,
+      setTimeout: window.setTimeout.bind(window),
+      clearTimeout: window.clearTimeout.bind(window)
+    };
+  }
+
+  function config() {
+    return window.TONECHECK_CONFIG || {};
+  }
+
+  /** Read the draft, check it, render; the Re-check button and "apply" both come back here. */
+  function check() {
+    $("recheck").disabled = true;
+    setStatus("Checking the draft…", "busy");
+    return editor
+      .readDraft()
+      .then(function (text) {
+        state.text = text || "";
+        if (!state.text.trim()) {
+          return null;
+        }
+        var base = core.serviceBase(config(), window.location.origin);
+        return core.callCheck(env(), base, state.text, config().apiKey, PANE_TIMEOUT_MS);
+      })
+      .then(function (result) {
+        state.result = result;
+        if (result) {
+          setStatus("Checked at " + core.clockTime(new Date()) + ".");
+          return render(result);
+        } else {
+          clear();
+          setStatus("The draft is empty: write something, then re-check.");
+        }
+      })
+      .catch(function (err) {
+        setStatus("Couldn't check the draft (" + err.message + "). Sending still works: " +
+          "tonecheck never blocks mail when it can't be reached.", "error");
+      })
+      .then(function () {
+        $("recheck").disabled = false;
+      });
+  }
+
+  function clear() {
+    ["verdict", "draft-section", "findings-section"].forEach(function (id) {
+      $(id).hidden = true;
+    });
+    stopTicker();
+  }
+
+  function render(result) {
+    var verdict = $("verdict");
+    verdict.hidden = false;
+    verdict.className = "verdict " + result.verdict;
+    $("verdict-title").textContent = TITLES[result.verdict] || result.verdict;
+    $("verdict-text").textContent = verdictText(result);
+    renderDraft(state.text, result.findings);
+    renderFindings(result.findings);
+    return renderHold(result.hold);
+  }
+
+  function verdictText(result) {
+    var n = result.findings.length;
+    if (result.verdict === "hold") {
+      return result.hold.reason;
+    }
+    if (result.verdict === "review") {
+      return n + " passage" + (n === 1 ? "" : "s") + " may land badly with the customer: " +
+        core.summarize(result.findings, 3) + ".";
+    }
+    return "Nothing in the draft reads as told-you-so, blame, defensive or heated.";
+  }
+
+  function renderDraft(text, findings) {
+    var box = $("draft");
+    box.textContent = "";
+    $("draft-section").hidden = findings.length === 0;
+    core.segments(text, findings).forEach(function (seg) {
+      var node;
+      if (seg.hits.length) {
+        node = el("mark", "hit " + findings[seg.hits[0]].category, seg.text);
+        node.setAttribute("data-finding", seg.hits.join(" "));
+        node.title = seg.hits.map(function (i) { return findings[i].message; }).join("\n");
+        node.addEventListener("click", function () { focusFinding(seg.hits[0]); });
+      } else {
+        node = el("span", seg.sentence ? "sentence" : "", seg.text);
+      }
+      if (seg.sentence && seg.hits.length) {
+        node.className += " sentence";
+      }
+      box.appendChild(node);
+      seg.hits.forEach(function (i) {
+        if (findings[i].end === seg.end) {
+          box.appendChild(el("sup", "ref", String(i + 1)));
+        }
+      });
+    });
+  }
+
+  function renderFindings(findings) {
+    var list = $("findings");
+    list.textContent = "";
+    $("findings-section").hidden = findings.length === 0;
+    findings.forEach(function (f, i) {
+      list.appendChild(findingCard(f, i));
+    });
+  }
+
+  function findingCard(f, i) {
+    var card = $("finding-template").content.firstElementChild.cloneNode(true);
+    var words = state.text.slice(f.start, f.end) || f.text;
+    card.id = "finding-" + i;
+    card.classList.add(f.category);
+    card.querySelector(".num").textContent = String(i + 1);
+    card.querySelector(".chip").textContent = core.label(f.category);
+    card.querySelector(".words").textContent = words;
+    card.querySelector(".message").textContent = f.message;
+    var box = card.querySelector(".replacement");
+    box.value = core.firstReplacement(f.suggestions, words);
+    var list = card.querySelector(".suggestions");
+    f.suggestions.forEach(function (s) {
+      var li = el("li", "", s + " ");
+      var offered = core.replacementFor(s);
+      if (offered) {
+        var use = el("button", "link", "use");
+        use.type = "button";
+        use.title = "Put \u201c" + offered + "\u201d in the box below";
+        use.addEventListener("click", function () {
+          box.value = offered;
+          box.focus();
+        });
+        li.appendChild(use);
+      }
+      list.appendChild(li);
+    });
+    card.querySelector(".apply").addEventListener("click", function (ev) {
+      apply(f, words, box.value, ev.target);
+    });
+    card.addEventListener("mouseenter", function () { markActive(i, true); });
+    card.addEventListener("mouseleave", function () { markActive(i, false); });
+    return card;
+  }
+
+  function markActive(i, on) {
+    var marks = document.querySelectorAll("#draft mark");
+    Array.prototype.forEach.call(marks, function (m) {
+      var ids = m.getAttribute("data-finding").split(" ");
+      m.classList.toggle("active", on && ids.indexOf(String(i)) >= 0);
+    });
+  }
+
+  function focusFinding(i) {
+    var card = $("finding-" + i);
+    if (card) {
+      card.scrollIntoView({ behavior: "smooth", block: "nearest" });
+      card.classList.add("flash");
+      window.setTimeout(function () { card.classList.remove("flash"); }, 900);
+    }
+  }
+
+  /** Replace the flagged words in the body, then re-check so every offset is fresh again. */
+  function apply(finding, words, replacement, button) {
+    var n = core.occurrenceIndex(state.text, words, finding.start);
+    button.disabled = true;
+    $("recheck").disabled = true; // check() re-enables it once the fresh result is shown
+    setStatus("Applying…", "busy");
+    return editor
+      .replaceSpan(words, n, replacement)
+      .then(check)
+      .catch(function (err) {
+        button.disabled = false;
+        $("recheck").disabled = false;
+        setStatus("Couldn't change the draft: " + err.message, "error");
+      });
+  }
+
+  function stopTicker() {
+    if (state.ticker) {
+      window.clearInterval(state.ticker);
+      state.ticker = null;
+    }
+  }
+
+  function renderHold(hold) {
+    stopTicker();
+    var box = $("hold");
+    box.hidden = !hold;
+    if (!hold) {
+      return Promise.resolve();
+    }
+    return editor.heldUntil().then(function (heldMs) {
+      var until = new Date(core.holdUntil(hold, heldMs));
+      if (!heldMs) {
+        editor.rememberHold(until.toISOString());
+      }
+      showHold(until);
+    });
+  }
+
+  function showHold(until) {
+    $("hold").setAttribute("data-until", until.toISOString());
+    $("hold-until").textContent = "(until " + core.clockTime(until) + ")";
+    var minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60000));
+    $("schedule").textContent = "Send in " + minutes + " minute" + (minutes === 1 ? "" : "s");
+    $("schedule").disabled = false;
+    $("schedule").classList.remove("done");
+    $("schedule").onclick = function () { schedule(until); };
+    $("schedule-note").hidden = true;
+    var tick = function () {
+      var left = core.countdown(until.getTime(), Date.now());
+      $("countdown").textContent = left;
+      if (left === "0:00") {
+        stopTicker();
+        $("hold-until").textContent = "\u2014 the wait is over: reread it once more, then send.";
+        $("schedule").hidden = true;
+      }
+    };
+    $("schedule").hidden = false;
+    tick();
+    state.ticker = window.setInterval(tick, 1000);
+  }
+
+  function schedule(until) {
+    var button = $("schedule");
+    button.disabled = true;
+    return editor
+      .scheduleDelivery(until)
+      .then(function () {
+        button.textContent = "Scheduled for " + core.clockTime(until);
+        button.classList.add("done");
+        var note = $("schedule-note");
+        note.textContent = "Click Send as usual: Outlook keeps the message until " +
+          core.clockTime(until) + ", then delivers it.";
+        note.hidden = false;
+      })
+      .catch(function (err) {
+        button.disabled = false;
+        setStatus("Couldn't schedule the send: " + err.message, "error");
+      });
+  }
+
+  Office.onReady(function (info) {
+    if (info.host !== Office.HostType.Outlook) {
+      setStatus("tonecheck runs inside Outlook.", "error");
+      return;
+    }
+    $("recheck").addEventListener("click", check);
+    check();
+  });
+
+  window.tonecheckPane = { state: state, check: check };
+})();
