@@ -12,7 +12,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 # Playwright drives Debian's chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install dev run test test-py test-js train eval bench load lint clean
+.PHONY: install dev run test test-js browser train eval bench load lint clean
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,7 +32,7 @@ dev: $(VENV)/.dev-installed  ## runtime + test tools
 run: install  ## set up and start the service on $(HOST):$(PORT)
 	$(VENV)/bin/tonecheck serve --host $(HOST) --port $(PORT)
 
-test: dev test-js  ## set up and run the whole test suite (Python, browser, add-in JavaScript)
+test: dev test-js browser  ## set up and run the whole test suite (Python, browser, add-in JavaScript)
 	$(VENV)/bin/pytest
 
 add-ins/node_modules/.package-lock.json: add-ins/package.json add-ins/package-lock.json
@@ -40,6 +40,11 @@ add-ins/node_modules/.package-lock.json: add-ins/package.json add-ins/package-lo
 
 test-js: add-ins/node_modules/.package-lock.json  ## the add-ins' Node tests (node --test)
 	npm test --prefix add-ins
+
+browser:  ## Debian's chromium for the browser tests (Playwright never downloads one)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "warning: chromium is not installed and this user cannot apt-get it; browser tests will be skipped"
 
 train: install  ## rebuild models/tone-head from models/data (seeded, deterministic)
 	$(PY) -m service.detect.classifier.train
