@@ -14,7 +14,7 @@ class Policy:
     """Thresholds the combination uses; the trained model's manifest supplies them (chosen on dev)."""
 
     thresholds: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0.5))
-    calm_veto: float = 0.1  # below this on every category the model is "confidently calm"
+    calm_veto: float = 0.1  # a contextual rule needs at least this model score for its category
     heat_threshold: float = 0.5
 
 
@@ -38,19 +38,18 @@ def combine(rules: list[Finding], model: list[Finding], cleaned: Cleaned, policy
     means no classifier ran, and then rule findings stand as they are.
     """
     scores = {(_sentence_key(m), m.category): m.score for m in model}
-    sentence_max: dict[int, float] = {}
-    for (sent, _), score in scores.items():
-        sentence_max[sent] = max(score, sentence_max.get(sent, 0.0))
     out: list[Finding] = []
     covered: set[tuple[int, Category]] = set()
     for f in rules:
         if cleaned.is_ignored(f.start, f.end):
             continue
         sent = _sentence_key(f)
-        if model and f.severity is not Severity.HIGH and sentence_max.get(sent, 0.0) < policy.calm_veto:
-            continue  # a contextual rule in a sentence the model reads as plainly calm
-        covered.add((sent, f.category))
         agree = scores.get((sent, f.category), 0.0)
+        if model and f.severity is not Severity.HIGH and agree < policy.calm_veto:
+            # A contextual rule ("as I mentioned") stands only when the classifier sees some of the
+            # same tone in its sentence; strong rules ("per my last email") stand on their own.
+            continue
+        covered.add((sent, f.category))
         if agree >= policy.thresholds[f.category]:
             f = f.with_(source=Source.BOTH, score=max(f.score, agree),
                         explanation=f"{f.explanation} The classifier agrees (score {agree:.2f}).")

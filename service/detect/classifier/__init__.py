@@ -10,7 +10,7 @@ from service.combine import Policy
 from service.detect.classifier.detector import ClassifierDetector
 from service.detect.classifier.encoder import Encoder, encoder_dir, encoder_version, weights_sha256
 from service.detect.classifier.head import Head
-from service.detect.classifier.manifest import HEAD_FILE, read_manifest
+from service.detect.classifier.manifest import HEAD_FILE, TOP_FILE, read_manifest
 from service.errors import ConfigError
 from service.findings import Category
 
@@ -26,7 +26,8 @@ def load_classifier(model_dir: Path, threads: int = 0) -> tuple[ClassifierDetect
         raise ConfigError(f"the encoder weights in {enc_dir} differ from the ones the model was trained on")
     if threads:
         torch.set_num_threads(threads)
-    encoder = Encoder(enc_dir)
+    top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
+    encoder = Encoder(enc_dir, top_layers=top)
     head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden)
     policy = Policy(
         thresholds={Category(k): v for k, v in manifest.thresholds.items()},

@@ -14,6 +14,7 @@ from service.findings import CATEGORIES
 
 MANIFEST = "manifest.json"
 HEAD_FILE = "head.safetensors"
+TOP_FILE = "encoder-top.safetensors"
 
 
 class EncoderInfo(BaseModel):
@@ -24,6 +25,8 @@ class EncoderInfo(BaseModel):
     weights_sha256: str
     pooling: str
     max_tokens: int
+    fine_tuned_layers: int = 0
+    fine_tuned_sha256: str | None = None
 
 
 class Manifest(BaseModel):
@@ -65,4 +68,8 @@ def read_manifest(model_dir: Path) -> Manifest:
     head = model_dir / HEAD_FILE
     if not head.exists() or file_sha256(head) != manifest.head_sha256:
         raise ConfigError(f"{head} does not match {path} (sha256 differs or file missing): run `make train`")
+    if manifest.encoder.fine_tuned_layers:
+        top = model_dir / TOP_FILE
+        if not top.exists() or file_sha256(top) != manifest.encoder.fine_tuned_sha256:
+            raise ConfigError(f"{top} does not match {path} (sha256 differs or file missing): run `make train`")
     return manifest

@@ -6,6 +6,7 @@ Deterministic: seeded, single-threaded head training, sorted inputs. The encoder
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import random
 import time
@@ -25,10 +26,13 @@ from service.detect.classifier.encoder import (
     Encoder,
     encoder_dir,
     encoder_version,
+    mean_pool,
+    save_top_layers,
+    top_layer_modules,
     weights_sha256,
 )
 from service.detect.classifier.head import Head
-from service.detect.classifier.manifest import HEAD_FILE, MANIFEST, EncoderInfo, Manifest, file_sha256
+from service.detect.classifier.manifest import HEAD_FILE, MANIFEST, TOP_FILE, EncoderInfo, Manifest, file_sha256
 from service.detect.rules.detector import RuleDetector
 from service.detect.rules.loader import load_rules
 from service.findings import CATEGORIES, Category, Finding, Severity, Source, Span, Verdict
@@ -37,9 +41,14 @@ from service.settings import Settings
 
 SEED = 13
 HIDDEN = 256
-EPOCHS = 60
+EPOCHS = 60  # head-only training on frozen embeddings (--top-layers 0)
 BATCH = 64
 LR = 2e-3
+TOP_LAYERS = 2  # encoder layers fine-tuned together with the head (default)
+FT_EPOCHS = 5
+FT_BATCH = 32
+FT_LR = 5e-5
+FT_HEAD_LR = 1e-3
 # How much a calm false alarm costs relative to macro-F1 when choosing thresholds on dev.
 CALM_FP_WEIGHT = 3.0
 CALM_FP_BUDGET = 0.02
@@ -101,6 +110,76 @@ def train_head(emb: np.ndarray, owners: list[int], targets: np.ndarray, dim: int
             loss.backward()
             opt.step()
     return head.eval()
+
+
+class TopModel(torch.nn.Module):
+    """The encoder's last layers plus the head, trained on cached states from the frozen layers below."""
+
+    def __init__(self, layers: list[torch.nn.Module], head: Head) -> None:
+        super().__init__()
+        self.layers = torch.nn.ModuleList(layers)
+        self.head = head
+
+    def forward(self, states: list[torch.Tensor]) -> torch.Tensor:
+        """Sentence logits from the states entering the fine-tuned layers."""
+        hidden = torch.nn.utils.rnn.pad_sequence(states, batch_first=True)
+        mask = torch.zeros(hidden.shape[:2])
+        for i, s in enumerate(states):
+            mask[i, : len(s)] = 1
+        additive = (1.0 - mask[:, None, None, :]) * torch.finfo(torch.float32).min
+        for layer in self.layers:
+            out = layer(hidden, attention_mask=additive)
+            hidden = out[0] if isinstance(out, tuple) else out
+        return self.head(mean_pool(hidden, mask))
+
+
+def _length_batches(lengths: torch.Tensor, gen: torch.Generator) -> list[torch.Tensor]:
+    """Batches of bags with similar lengths (little padding), in a seeded random order."""
+    jitter = torch.rand(len(lengths), generator=gen) * 4  # so batches differ from epoch to epoch
+    order = torch.argsort(lengths + jitter)
+    batches = list(order.split(FT_BATCH))
+    return [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
+
+
+def finetune(encoder: Encoder, texts: list[str], owners: list[int], targets: np.ndarray) -> TopModel:
+    """Multi-instance fine-tuning of the top encoder layers and the head."""
+    began = time.time()
+    cache = encoder.hidden_below(texts, TOP_LAYERS)
+    print(f"  cached {len(texts)} sentences in {time.time() - began:.0f} s", flush=True)
+    layers = [copy.deepcopy(layer) for layer in top_layer_modules(encoder.model, TOP_LAYERS)]
+    model = TopModel(layers, Head(encoder.dim, HIDDEN))
+    opt = torch.optim.AdamW([
+        {"params": model.layers.parameters(), "lr": FT_LR},
+        {"params": model.head.parameters(), "lr": FT_HEAD_LR},
+    ], weight_decay=0.01)
+    y = torch.from_numpy(targets)
+    pos = y.sum(0).clamp(min=1)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=((len(y) - pos) / pos).clamp(max=6.0))
+    bags_of: list[list[int]] = [[] for _ in range(len(y))]
+    for i, b in enumerate(owners):
+        bags_of[b].append(i)
+    gen = torch.Generator().manual_seed(SEED)
+    bag_len = torch.tensor([max(len(cache[i]) for i in bags_of[b]) for b in range(len(y))], dtype=torch.float32)
+    steps = FT_EPOCHS * ((len(y) + FT_BATCH - 1) // FT_BATCH)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[FT_LR, FT_HEAD_LR], total_steps=steps,
+                                                pct_start=0.1)
+    for epoch in range(FT_EPOCHS):
+        model.train()
+        total = 0.0
+        for chunk in _length_batches(bag_len, gen):
+            bags = chunk.tolist()
+            sent_idx = [i for b in bags for i in bags_of[b]]
+            local = {b: k for k, b in enumerate(bags)}
+            sub_own = torch.tensor([local[owners[i]] for i in sent_idx])
+            logits = bag_max(model([cache[i] for i in sent_idx]), sub_own, len(bags))
+            loss = loss_fn(logits, y[chunk])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(bags)
+        print(f"  epoch {epoch + 1}/{FT_EPOCHS} loss {total / len(y):.4f}", flush=True)
+    return model.eval()
 
 
 def fit_platt(head: Head, emb: np.ndarray, owners: list[int], targets: np.ndarray) -> None:
@@ -194,7 +273,7 @@ def choose_policy(rows, parsed, rule_hits, model_hits) -> tuple[Policy, dict[str
                 score = objective(metrics(rows, predict(parsed, rule_hits, model_hits, cand)))
                 if score > best + 1e-9:
                     best, policy = score, cand
-        for v in (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3):
+        for v in (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5):
             cand = Policy(policy.thresholds, v, policy.heat_threshold)
             score = objective(metrics(rows, predict(parsed, rule_hits, model_hits, cand)))
             if score > best + 1e-9:
@@ -207,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Settings().model_dir)
     parser.add_argument("--data", type=Path, default=CORPUS_DIR, help="folder with train/dev .jsonl")
+    parser.add_argument("--top-layers", type=int, choices=[0, 1, 2, 3], default=TOP_LAYERS,
+                        help="encoder layers to fine-tune (0 = frozen encoder, head only)")
     parser.add_argument("--no-enron", action="store_true", help="train without the Enron calm sentences")
     args = parser.parse_args(argv)
     began = time.time()
@@ -221,10 +302,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"train rows {len(train_rows)}  dev rows {len(dev_rows)}")
 
     train_parsed = parse_rows(nlp, train_rows, settings.max_sentences)
+    print(f"parsed in {time.time() - began:.0f} s", flush=True)
     t_texts, t_owners = bag_sentences(train_parsed)
-    t_emb = encoder.embed(t_texts)
     t_y = np.array([r.targets() for r in train_rows], dtype=np.float32)
-    head = train_head(t_emb, t_owners, t_y, encoder.dim)
+    args.out.mkdir(parents=True, exist_ok=True)
+    top_path = args.out / TOP_FILE
+    top_path.unlink(missing_ok=True)
+    if args.top_layers:
+        tuned = finetune(encoder, t_texts, t_owners, t_y)
+        save_top_layers(list(tuned.layers), top_path)
+        head = tuned.head
+        # Everything below is measured through the service's own inference path, fp16 round-trip included.
+        encoder = Encoder(enc_dir, top_layers=top_path)
+    else:
+        head = train_head(encoder.embed(t_texts), t_owners, t_y, encoder.dim)
 
     dev_parsed = parse_rows(nlp, dev_rows, settings.max_sentences)
     d_texts, d_owners = bag_sentences(dev_parsed)
@@ -234,16 +325,17 @@ def main(argv: list[str] | None = None) -> int:
     d_probs = head.probabilities(d_emb)
     rule_hits = rules.detect(dev_parsed)
     model_hits = model_findings(dev_parsed, d_probs, d_owners)
+    print(f"trained and calibrated in {time.time() - began:.0f} s", flush=True)
     policy, dev_metrics = choose_policy(dev_rows, dev_parsed, rule_hits, model_hits)
     print("dev:", json.dumps(dev_metrics))
 
-    args.out.mkdir(parents=True, exist_ok=True)
     head.save(args.out / HEAD_FILE)
     manifest = Manifest(
         version=f"tone-head-{__version__}-{file_sha256(args.out / HEAD_FILE)[:8]}",
         encoder=EncoderInfo(package=ENCODER_PACKAGE, version=encoder_version(),
                             weights_sha256=weights_sha256(enc_dir), pooling="mean, L2-normalised",
-                            max_tokens=MAX_TOKENS),
+                            max_tokens=MAX_TOKENS, fine_tuned_layers=args.top_layers,
+                            fine_tuned_sha256=file_sha256(top_path) if args.top_layers else None),
         labels=[c.value for c in CATEGORIES],
         hidden=HIDDEN,
         head_sha256=file_sha256(args.out / HEAD_FILE),
