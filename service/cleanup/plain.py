@@ -14,6 +14,8 @@ _QUOTE_HEADERS = [
         r"(a écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev)\s*:?\s*$",
         re.I,
     ),
+    # German, Dutch and Scandinavian clients put the sender after the verb: "... schrieb Dana <d@x.de>:".
+    re.compile(r"^\s*(Am|Op|Den|På)\b.{0,300}\b(schrieb|schreef|skrev)\b.{1,200}:\s*$", re.I),
     re.compile(
         r"^\s*-{2,}\s*(Original Message|Forwarded message|Message d'origine|Ursprüngliche Nachricht|"
         r"Mensaje original|Messaggio originale)\s*-{2,}\s*$",
@@ -35,12 +37,14 @@ _MOBILE_SIG = re.compile(
 _SIGN_OFF = re.compile(
     r"^\s*(best( regards| wishes)?|kind regards|warm(est)? regards|regards|many thanks|thanks( again| so much)?"
     r"|thank you( so much| again)?|cheers|sincerely|yours( sincerely| truly| faithfully)?|all the best"
-    r"|talk soon|speak soon|take care|with thanks|respectfully|best,?\s*\w+)\s*[,.!]?\s*$",
+    r"|talk soon|speak soon|take care|with thanks|respectfully|best,?\s*\w+)\s*+[,.!]?\s*$",
     re.I,
 )
+# Possessive `*+` where two whitespace runs meet: with plain `\s*...\s*` a line of 100,000 spaces
+# backtracks quadratically (minutes); whitespace never needs to be given back here.
 _DISCLAIMER = re.compile(
-    r"^\s*(\**\s*(CONFIDENTIALITY NOTICE|CONFIDENTIALITY|DISCLAIMER|LEGAL NOTICE|IMPORTANT NOTICE|PRIVILEGED"
-    r" AND CONFIDENTIAL)\b"
+    r"^\s*+(\**+\s*+(CONFIDENTIALITY NOTICE|CONFIDENTIALITY|DISCLAIMER|LEGAL NOTICE|IMPORTANT NOTICE"
+    r"|PRIVILEGED AND CONFIDENTIAL)\b"
     r"|This (e-?mail|message|communication|transmission)\b.{0,80}\b(confidential|privileged|intended (only|solely)"
     r"|intended for)"
     r"|The (information|content)s? (contained )?in this (e-?mail|message|communication)"
@@ -48,6 +52,8 @@ _DISCLAIMER = re.compile(
     r"|Any views or opinions (expressed|presented) in this)",
     re.I,
 )
+# A line of four or more words that ends like a sentence is the writer's text, not a signature line.
+_SENTENCE_LINE = re.compile(r"(\S+\s+){3,}\S*[.!?]\s*$")
 _MAX_SIGNATURE_LINES = 8
 _MAX_SIGNATURE_LINE_CHARS = 80
 
@@ -80,12 +86,22 @@ def _signature_start(lines: list[tuple[int, int, str]], stop: int) -> int | None
         line = lines[i][2]
         if _SIG_DELIMITER.match(line) or _MOBILE_SIG.match(line):
             return i
-    for i in range(stop):
+    # The last sign-off that a name block follows: a "Thanks!" line opening the message is not a signature.
+    below = 0  # non-blank lines under line i
+    for i in reversed(range(stop)):
+        if below > _MAX_SIGNATURE_LINES:
+            break  # every earlier sign-off has too long a block under it; stopping keeps this linear
+        below += bool(lines[i][2].strip())
         if not _SIGN_OFF.match(lines[i][2]):
             continue
         rest = [ln for _, _, ln in lines[i + 1 : stop] if ln.strip()]
-        short = all(len(ln) <= _MAX_SIGNATURE_LINE_CHARS for ln in rest)
-        if len(rest) <= _MAX_SIGNATURE_LINES and short and not any(_DISCLAIMER.match(ln) for ln in rest):
+        short = all(
+            len(ln) <= _MAX_SIGNATURE_LINE_CHARS
+            and not _SENTENCE_LINE.search(ln)
+            and not _QUOTED_LINE.match(ln)
+            for ln in rest
+        )
+        if 1 <= len(rest) <= _MAX_SIGNATURE_LINES and short and not any(_DISCLAIMER.match(ln) for ln in rest):
             return i
     return None
 
@@ -120,8 +136,10 @@ def find_ignored(text: str) -> list[IgnoredRange]:
             i = j
         else:
             i += 1
-    signature = _signature_start(lines, stop)
+    # A corporate signature sits above the legal disclaimer; the disclaimer has its own range.
+    sig_stop = next((i for i in range(stop) if _DISCLAIMER.match(lines[i][2])), stop)
+    signature = _signature_start(lines, sig_stop)
     if signature is not None:
-        sig_end = lines[stop - 1][1]
+        sig_end = lines[sig_stop - 1][1]
         ranges.append(IgnoredRange(lines[signature][0], sig_end, IgnoredKind.SIGNATURE))
     return ranges

@@ -18,6 +18,21 @@ from service.parse import Parsed
 
 # A rule finding's score before the classifier weighs in: the rule's prior confidence by severity.
 SEVERITY_SCORE = {Severity.HIGH: 0.9, Severity.MEDIUM: 0.75, Severity.LOW: 0.6}
+_RANK = {Severity.HIGH: 2, Severity.MEDIUM: 1, Severity.LOW: 0}
+
+
+def _drop_nested(found: list[Finding]) -> list[Finding]:
+    """One finding per phrase: drop one that lies inside another of the same category and no lower severity.
+
+    Several rules may read the same words ("As I said before" is both "as I said" and "I said before");
+    the writer should see that phrase flagged once.
+    """
+    kept: list[Finding] = []
+    for f in sorted(found, key=lambda f: (f.start, -f.end, -_RANK[f.severity], f.rule_id)):
+        if not any(g.category is f.category and g.start <= f.start and f.end <= g.end
+                   and _RANK[g.severity] >= _RANK[f.severity] for g in kept):
+            kept.append(f)
+    return kept
 
 
 class RuleDetector:
@@ -72,10 +87,10 @@ class RuleDetector:
                     for start, end in BUILTINS[spec.builtin](sent):
                         yield rule_id, start, end, list(range(start, end))
 
-    def _vetoes(self, doc: Doc) -> set[tuple[str, int]]:
+    def _vetoes(self, doc: Doc, sent_of: list[int]) -> set[tuple[str, int]]:
         """(rule id, sentence start) pairs where an `unless` pattern matched."""
         strings = doc.vocab.strings
-        return {(strings[key], doc[start].sent.start) for key, start, _ in self._unless(doc)}
+        return {(strings[key], sent_of[start]) for key, start, _ in self._unless(doc)}
 
     def _finding(self, spec: RuleSpec, doc: Doc, start: int, end: int, ids: list[int]) -> Finding:
         sent = doc[start].sent
@@ -84,8 +99,10 @@ class RuleDetector:
             head = min(ids, key=lambda i: sum(1 for _ in doc[i].ancestors))
             end = max(end, doc[head].right_edge.i + 1)
         end = min(end, sent.end)
-        while end - 1 > start and (doc[end - 1].is_punct or doc[end - 1].is_space):
-            end -= 1  # findings cover words, not the full stop after them
+        # Findings cover words, not the full stop after them; a match of punctuation only ("!!!") stays whole.
+        if any(not (t.is_punct or t.is_space) for t in doc[start:end]):
+            while end - 1 > start and (doc[end - 1].is_punct or doc[end - 1].is_space):
+                end -= 1
         span = doc[start:end]
         return Finding(
             category=spec.category,
@@ -102,13 +119,22 @@ class RuleDetector:
         )
 
     def detect_one(self, parsed: Parsed) -> list[Finding]:
-        """Findings for one parsed email, one per rule per sentence (the earliest match)."""
+        """Findings for one email: every rule's, a phrase flagged twice in one category kept once."""
+        return sorted(_drop_nested(self.every_rule(parsed)), key=lambda f: (f.start, f.end, f.rule_id))
+
+    def every_rule(self, parsed: Parsed) -> list[Finding]:
+        """Each rule's finding per sentence (its earliest match), before overlaps are folded (rule tests)."""
         doc = parsed.doc
         judged = {s.start for s in parsed.sentences}
-        vetoes = self._vetoes(doc)
+        # Token -> its sentence's first token, once: `Token.sent` walks the sentence on every call, which
+        # made one 40,000-token sentence with many matches quadratic.
+        sent_of = [0] * len(doc)
+        for sent in doc.sents:
+            sent_of[sent.start : sent.end] = [sent.start] * (sent.end - sent.start)
+        vetoes = self._vetoes(doc, sent_of)
         best: dict[tuple[str, int], tuple[int, int, list[int]]] = {}
         for rule_id, start, end, ids in self._raw_matches(doc, parsed.sentences):
-            sent_start = doc[start].sent.start
+            sent_start = sent_of[start]
             if sent_start not in judged or (rule_id, sent_start) in vetoes:
                 continue
             key = (rule_id, sent_start)

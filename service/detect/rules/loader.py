@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from spacy.matcher import DependencyMatcher, Matcher
+from spacy.vocab import Vocab
 
 from service.detect.rules.schema import RuleFile, RuleSpec
 from service.errors import RuleFileError
@@ -77,16 +79,48 @@ def validate_rule_file(data: Any, lines: dict[tuple[Any, ...], int], source: str
     try:
         return RuleFile.model_validate(data).rules
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # A misspelt key also makes the real key "missing"; the misspelling is the line to show.
+        err = next((e for e in exc.errors() if e["type"] == "extra_forbidden"), exc.errors()[0])
         loc = tuple("pass" if part == "pass_" else part for part in err["loc"])
         where = ".".join(str(part) for part in loc)
         raise RuleFileError(source, line_of(lines, loc), f"{where}: {err['msg']}") from exc
+
+
+_PATTERN_AT = re.compile(r"\[pattern -> (\d+)(?: -> (\w+))?")
+
+
+def check_patterns(rules: list[RuleSpec], lines: dict[tuple[Any, ...], int], source: str) -> None:
+    """Compile every pattern on its own, so a bad one is reported at its own line, not its rule's."""
+    vocab = Vocab()
+    for i, rule in enumerate(rules):
+        for field in ("tokens", "unless", "dependency"):
+            for j, pattern in enumerate(getattr(rule, field)):
+                try:
+                    if field == "dependency":
+                        DependencyMatcher(vocab, validate=True).add(rule.id, [pattern])
+                    else:
+                        Matcher(vocab, validate=True).add(rule.id, [pattern])
+                except (ValueError, KeyError, TypeError) as exc:
+                    detail = [ln.strip("- ") for ln in str(exc).splitlines() if "->" in ln or ln.startswith("[E")]
+                    at = _PATTERN_AT.search(detail[0]) if detail else None
+                    loc: tuple[Any, ...] = ("rules", i, field, j)
+                    if at:  # the token (or dependency edge) and attribute spaCy complained about
+                        loc += (int(at[1]), *(("RIGHT_ATTRS",) if field == "dependency" else ()), at[2] or "")
+                    reason = f"{rule.id}: bad {field} pattern: {'; '.join(detail) or exc}"
+                    raise RuleFileError(source, line_of(lines, loc), reason) from exc
+        for j, pattern in enumerate(rule.regex):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                line = line_of(lines, ("rules", i, "regex", j))
+                raise RuleFileError(source, line, f"{rule.id}: bad regex: {exc}") from exc
 
 
 def load_rule_file(path: Path) -> tuple[list[RuleSpec], dict[str, int]]:
     """Rules in one file, with the line each rule starts on (for later pattern errors)."""
     data, lines = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     rules = validate_rule_file(data, lines, str(path))
+    check_patterns(rules, lines, str(path))
     return rules, {rule.id: lines.get(("rules", i), 1) for i, rule in enumerate(rules)}
 
 
@@ -103,10 +137,5 @@ def load_rules(paths: list[Path]) -> list[tuple[RuleSpec, str, int]]:
             if rule.id in seen:
                 raise RuleFileError(str(file), starts[rule.id], f"rule id '{rule.id}' is also in {seen[rule.id]}")
             seen[rule.id] = str(file)
-            for pattern in rule.regex:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise RuleFileError(str(file), starts[rule.id], f"{rule.id}: bad regex: {exc}") from exc
             out.append((rule, str(file), starts[rule.id]))
     return out
