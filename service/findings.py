@@ -50,6 +50,7 @@ class IgnoredKind(StrEnum):
     DISCLAIMER = "disclaimer"
     PLACEHOLDER = "placeholder"
     SUPPRESSED = "suppressed"
+    MARKUP = "markup"  # HTML tags and comments of a template checked where it stands (CI)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body or email accepted.")
     max_batch_emails: int = Field(100, ge=1, description="Most emails in one batch request.")
     max_sentences: int = Field(2_000, ge=1, description="Most sentences judged in one email.")
+    max_tokens: int = Field(
+        25_000, ge=100, description="Most tokens (words, symbols) in one email, and in one request all told."
+    )
     request_timeout_s: float = Field(10.0, gt=0, description="A check that takes longer answers 503.")
     torch_threads: int = Field(0, ge=0, description="Threads per worker for torch; 0 = torch's default.")
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Accepted API keys; empty = open.")
@@ -35,6 +38,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(0, ge=0, description="Requests per key per minute; 0 = no limit.")
     addin_dir: Path = Field(REPO_ROOT / "add-ins" / "outlook" / "src", description="Outlook add-in files.")
     log_level: str = Field("info", description="Log level for the service's own logs.")
+    # GitHub sets GITHUB_ACTIONS=true (no prefix) on its runners: `tonecheck check` then annotates the PR.
+    github_actions: bool = Field(False, validation_alias="GITHUB_ACTIONS", description="On a GitHub runner.")
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod

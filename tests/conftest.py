@@ -29,3 +29,27 @@ def engine() -> Engine:
     if not MODEL_READY:
         pytest.fail("models/tone-head is missing: run `make train`")
     return build_engine(Settings())
+
+
+@pytest.fixture(scope="session")
+def check_cli(rules_engine: Engine):
+    """Run `tonecheck check ARGS` in-process on the session's rules-only engine: (exit code, stdout, stderr).
+
+    `cwd` is the folder paths are shown relative to (the repo root by default); `github_actions`
+    stands for the GITHUB_ACTIONS variable. Errors map to exit 2 exactly as the console script does.
+    """
+    import io
+
+    from service.cli.check import check_command
+    from service.cli.main import build_parser
+
+    def run(*args: str, cwd=REPO_ROOT, github_actions: bool = False) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        parsed = build_parser().parse_args(["check", *args])
+        settings = Settings(use_classifier=False, GITHUB_ACTIONS=github_actions)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.chdir(cwd)
+            code = check_command(parsed, settings, out, err, base=rules_engine)
+        return code, out.getvalue(), err.getvalue()
+
+    return run

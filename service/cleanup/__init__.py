@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,9 +19,19 @@ class ContentType(StrEnum):
     HTML = "text/html"
 
 
+# Placeholders and markup sit inside the writer's own sentences ("paid by {{ due_date }}"): they are
+# masked so they never match, but a finding or sentence that spans them still stands.
+_NOT_JUDGED = frozenset(
+    {IgnoredKind.QUOTE, IgnoredKind.SIGNATURE, IgnoredKind.DISCLAIMER, IgnoredKind.SUPPRESSED}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Cleaned:
-    """The text offsets point into, the same text with ignored ranges masked, and those ranges."""
+    """The text offsets point into, the same text with ignored ranges masked, and those ranges.
+
+    `analysis` also has a space every 100 characters of a longer whitespace-free run (see `_mask`).
+    """
 
     text: str
     analysis: str
@@ -28,8 +39,12 @@ class Cleaned:
     rendered: bool
 
     def is_ignored(self, start: int, end: int) -> bool:
-        """True when `[start, end)` touches an ignored range."""
-        return any(r.start < end and start < r.end for r in self.ignored)
+        """True when `[start, end)` touches text that is not the writer's (quote, signature, disclaimer)."""
+        return any(r.start < end and start < r.end for r in self.ignored if r.kind in _NOT_JUDGED)
+
+
+_MAX_RUN = 100
+_LONG_RUN = re.compile(rf"\S{{{_MAX_RUN + 1},}}")
 
 
 def _merge(ranges: list[IgnoredRange]) -> tuple[IgnoredRange, ...]:
@@ -54,6 +69,11 @@ def _mask(text: str, blank: list[IgnoredRange], words: list[IgnoredRange]) -> st
         for i in range(r.start, r.end):
             if chars[i] not in "\r\n":
                 chars[i] = " "
+    # spaCy's tokenizer peels affixes off a whitespace-free run one by one, which is quadratic: 100 KB of
+    # "!!!", "%%%" or emoji took minutes. A space every _MAX_RUN characters bounds it; no word is that long.
+    for m in _LONG_RUN.finditer(text):
+        for i in range(m.start() + _MAX_RUN, m.end(), _MAX_RUN + 1):
+            chars[i] = " "
     return "".join(chars)
 
 

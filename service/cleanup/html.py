@@ -46,6 +46,7 @@ class _Renderer(HTMLParser):
         self.parts: list[str] = []
         self.length = 0
         self.stack: list[tuple[str, IgnoredKind | None, int]] = []
+        self.open_count: dict[str, int] = {}  # tag -> open elements; a stray end tag is found in O(1)
         self.ranges: list[IgnoredRange] = []
         self.to_end: tuple[int, IgnoredKind] | None = None
         self.skip_depth = 0
@@ -75,6 +76,7 @@ class _Renderer(HTMLParser):
             self.to_end = (self.length, mark[0])
         if tag not in _VOID:
             self.stack.append((tag, mark[0] if mark and not mark[1] else None, self.length))
+            self.open_count[tag] = self.open_count.get(tag, 0) + 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
@@ -84,10 +86,11 @@ class _Renderer(HTMLParser):
         if tag in _SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
             return
-        if not any(open_tag == tag for open_tag, _, _ in self.stack):
+        if not self.open_count.get(tag):
             return  # a stray end tag: browsers ignore it, so do we
         while self.stack:
             open_tag, kind, start = self.stack.pop()
+            self.open_count[open_tag] -= 1
             if kind is not None:
                 self.ranges.append(IgnoredRange(start, self.length, kind))
             if open_tag == "pre":
@@ -119,5 +122,8 @@ class _Renderer(HTMLParser):
 def render_html(html: str) -> tuple[str, list[IgnoredRange]]:
     """Plain-text rendering of `html` and the quote/signature ranges in that rendering."""
     renderer = _Renderer()
-    renderer.feed(html)
+    # No tag can start after the last `>`; HTMLParser rescans from every `<` there ("<a<a<a..." is
+    # quadratic), so those read as the text they are anyway, escaped.
+    last = html.rfind(">") + 1
+    renderer.feed(html[:last] + html[last:].replace("<", "&lt;"))
     return renderer.finish()

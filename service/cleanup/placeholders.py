@@ -7,18 +7,23 @@ from dataclasses import dataclass
 
 from service.findings import IgnoredKind, IgnoredRange
 
-# Order matters: triple braces before double, so `{{{ x }}}` is one placeholder.
-# Bounded lengths keep a stray `{{` from swallowing the rest of a large file.
+# Order matters: comment blocks first (their text may hold `}}` or `%}`), then triple braces before
+# double, so `{{{ x }}}` is one placeholder. Bounded lengths keep a stray `{{` from swallowing the
+# rest of a large file. Only the tags are masked: the text between `{% if %}` and `{% endif %}`
+# (or `{{#if}}` and `{{/if}}`) is the writer's and is still checked.
 _PLACEHOLDER = re.compile(
-    r"\{\{\{.{0,200}?\}\}\}"
+    r"\{%-?\s*comment\s*-?%\}.{0,20000}?\{%-?\s*endcomment\s*-?%\}"  # Liquid comment block
+    r"|\{\{~?!--.{0,5000}?--~?\}\}"  # Handlebars long comment `{{!-- --}}`
+    r"|\{\{\{.{0,200}?\}\}\}"
     r"|\{\{.{0,400}?\}\}"
-    r"|\{%.{0,400}?%\}"
+    r"|\{%.{0,2000}?%\}"  # Liquid `{% liquid %}` tags run over several lines
     r"|\{#.{0,2000}?#\}"
     r"|\$\{[^{}\n]{0,200}\}",
     re.S,
 )
-# Tags that only steer the template (blocks, comments) read as nothing; values read as a word.
-_STRUCTURAL = re.compile(r"^(\{%|\{#|\{\{\s*[#/!^>]|\{\{\s*else\b)")
+# Tags that only steer the template (blocks, comments, partials, delimiter changes) read as nothing;
+# values read as a word. `-` and `~` are Jinja/Liquid and Handlebars whitespace control.
+_STRUCTURAL = re.compile(r"^(\{%|\{#|\{\{[-~]?\s*([#/!^>=]|else\b))")
 
 
 @dataclass(frozen=True, slots=True)

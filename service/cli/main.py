@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import email
-import email.policy
-import json
 import sys
 from enum import IntEnum
-from pathlib import Path
 
-from service.cleanup import ContentType
-from service.engine import EmailInput, Report
-from service.errors import TonecheckError
-from service.findings import Verdict
-from service.respond import text_report, to_response
+from service.cli.formats import FORMAT_NAMES
 
 
 class Exit(IntEnum):
@@ -25,29 +17,7 @@ class Exit(IntEnum):
     ERROR = 2
 
 
-_RANK = {Verdict.SEND: 0, Verdict.REVIEW: 1, Verdict.HOLD: 2}
-_FAIL_ON = {"review": 1, "hold": 2, "never": 99}
-
-
-def read_input(path: str) -> EmailInput:
-    """An email from a file (`.eml` parsed as MIME, `.html`/`.htm` as HTML) or `-` for stdin."""
-    if path == "-":
-        return EmailInput(sys.stdin.read())
-    p = Path(path)
-    data = p.read_bytes()
-    if p.suffix.lower() == ".eml":
-        msg = email.message_from_bytes(data, policy=email.policy.default)
-        body = msg.get_body(preferencelist=("plain", "html"))
-        if body is None:
-            raise TonecheckError(f"{path}: no text/plain or text/html part")
-        kind = ContentType.HTML if body.get_content_type() == "text/html" else ContentType.PLAIN
-        return EmailInput(body.get_content(), kind)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TonecheckError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
-    kind = ContentType.HTML if p.suffix.lower() in (".html", ".htm") else ContentType.PLAIN
-    return EmailInput(text, kind)
+FAIL_ON = ("review", "hold", "never")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -62,29 +32,34 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from service.engine import build_engine
+    from service.cli.check import check_command
     from service.settings import get_settings
 
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(encoding="utf-8")  # flagged text has curly quotes; a C locale must not crash the report
     try:
-        inputs = [(p, read_input(p)) for p in args.paths]
-    except (OSError, TonecheckError) as exc:
-        print(f"tonecheck: {exc}", file=sys.stderr)
+        settings = get_settings()
+    except Exception as exc:  # pydantic's ValidationError names the bad TONECHECK_* variable
+        print(f"tonecheck: bad settings: {exc}", file=sys.stderr)
         return Exit.ERROR
-    try:
-        eng = build_engine(get_settings())
-        reports: list[Report] = eng.check_many([e for _, e in inputs])
-    except TonecheckError as exc:
-        print(f"tonecheck: {exc}", file=sys.stderr)
-        return Exit.ERROR
-    if args.format == "json":
-        out = {"files": [{"path": p, **to_response(r, eng.versions).model_dump(mode="json")}
-                         for (p, _), r in zip(inputs, reports, strict=True)]}
-        print(json.dumps(out, indent=2, ensure_ascii=False))
-    else:
-        for (p, _), r in zip(inputs, reports, strict=True):
-            sys.stdout.write(text_report(r, "<stdin>" if p == "-" else p))
-    worst = max((_RANK[r.verdict] for r in reports), default=0)
-    return Exit.FINDINGS if worst >= _FAIL_ON[args.fail_on] else Exit.CLEAN
+    if args.rules_only:
+        settings = settings.model_copy(update={"use_classifier": False})
+    return check_command(args, settings, sys.stdout, sys.stderr)
+
+
+def _jobs(value: str) -> int:
+    """`--jobs`: a count of worker processes, 1 or more."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes (1 or more)")
+    return int(value)
+
+
+_CHECK_EPILOG = """\
+exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, config or input error.
+Suppress inline with <!-- tonecheck: off --> ... <!-- tonecheck: on --> or
+<!-- tonecheck-disable-next-line RULE_OR_CATEGORY -- reason --> (also in {# #} and {{! }} comments).
+Config: .tonecheck.toml or [tool.tonecheck] in pyproject.toml, the closest one to each file."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,10 +71,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(run=_serve)
-    check = sub.add_parser("check", help="check files (or - for stdin)")
-    check.add_argument("paths", nargs="+", metavar="PATH")
-    check.add_argument("--format", choices=["text", "json"], default="text")
-    check.add_argument("--fail-on", choices=list(_FAIL_ON), default="review")
+    check = sub.add_parser(
+        "check", help="check email templates and drafts like a linter (folders, files, or - for stdin)",
+        epilog=_CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to check; - reads stdin")
+    check.add_argument("--format", choices=FORMAT_NAMES, default=None,
+                       help="report format (default: github when GITHUB_ACTIONS=true, else text)")
+    check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--fail-on", choices=FAIL_ON, default=None,
+                       help="lowest verdict that exits 1 (default: the config's fail-on, else review)")
+    check.add_argument("--include", action="append", metavar="GLOB",
+                       help="check files matching GLOB in folders (repeatable; replaces the defaults)")
+    check.add_argument("--exclude", action="append", metavar="GLOB",
+                       help="skip files and folders matching GLOB (repeatable; adds to the config's)")
+    check.add_argument("--config", metavar="FILE",
+                       help="use this .tonecheck.toml or pyproject.toml for every file (no discovery)")
+    check.add_argument("--jobs", type=_jobs, default=0, metavar="N",
+                       help="worker processes (default: one per core for large rules-only runs, else 1)")
+    check.add_argument("--rules-only", action="store_true",
+                       help="skip the classifier, as TONECHECK_USE_CLASSIFIER=false does (faster)")
     check.set_defaults(run=_check)
     return parser
 
