@@ -55,6 +55,9 @@ eval: install  ## rules / model / combination / phrase-list baseline on the test
 bench: install  ## latency, throughput, cold start and RSS against the naive stack
 	$(PY) -m service.benchmark
 
+load: dev  ## 50 req/s for 60 s, then up to 10,000 requests, at a real server on 127.0.0.1 (LOAD_ARGS=--rules-only ...)
+	$(PY) -m service.loadtest $(LOAD_ARGS)
+
 lint: dev
 	$(VENV)/bin/ruff check service tests
 

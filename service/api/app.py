@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
-import uuid
+import os
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import __version__
 from service.api.limits import BodyLimit, BodyTooLarge
+from service.api.middleware import Cors, RequestLog, error_json
 from service.api.routes import router
 from service.api.security import KeyChecker, RateLimited, RateLimiter, Unauthorized
 from service.engine import Engine, build_engine
 from service.errors import (
     CheckTimeout,
+    ConfigError,
     InputError,
     NotReady,
     TonecheckError,
@@ -41,11 +43,13 @@ _STATUS: list[tuple[type[TonecheckError], int]] = [
     (NotReady, 503),
     (CheckTimeout, 503),
 ]
+# Threads that run checks in each worker. The work is CPU-bound and mostly holds the GIL, so more threads
+# only add latency; a bounded pool also means a request still queued when its timeout passes never runs.
+CHECK_THREADS = 4
+# uvicorn's code for "the worker failed to start": its supervisor then stops instead of restarting forever.
+_STARTUP_FAILURE = 3
 
-
-def error_json(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The one error shape: `{"error": {"code", "message"}}`."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+__all__ = ["CHECK_THREADS", "create_app", "error_json"]
 
 
 def _install_handlers(app: FastAPI) -> None:
@@ -59,36 +63,76 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Only the location and pydantic's message: `input` would echo the email back into logs and proxies.
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
         return error_json(422, "invalid_request", f"{where}: {first.get('msg')}")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        codes = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
         return error_json(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
                           dict(exc.headers or {}))
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
-        limit = request.app.state.settings.max_body_bytes
-        return error_json(413, "too_large", f"the request body is over {limit} bytes; send a shorter draft")
+        return error_json(413, "too_large", exc.detail)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Never log the exception's args: they may quote the email.
-        log.error("internal error id=%s type=%s", getattr(request.state, "request_id", "-"), type(exc).__name__)
+        # A last resort (RequestLog catches first): never log the exception's args, they may quote the email.
+        request_id = getattr(request.state, "request_id", "-")
+        log.error("internal error id=%s type=%s", request_id, type(exc).__name__)
         return error_json(500, "internal_error", "tonecheck failed on this request; the error was logged")
 
 
-def create_app(settings: Settings, engine_factory: Callable[[Settings], Engine] = build_engine) -> FastAPI:
-    """Build the app; `engine_factory` runs in the lifespan so models load once per worker."""
+async def _load_in_background(app: FastAPI, settings: Settings,
+                             factory: Callable[[Settings], Engine]) -> None:
+    """Load the engine off the event loop so /healthz answers and /readyz says 503 meanwhile."""
+    try:
+        engine = await asyncio.to_thread(factory, settings)
+        app.state.engine = engine
+        log.info("engine ready model=%s rules=%s", engine.versions.model, engine.versions.rules)
+    except Exception as exc:  # noqa: BLE001 - any failure to load means this worker cannot serve
+        # Settings and model errors name a file or setting, never an email, so the message is safe to log.
+        log.critical("the engine failed to load (%s: %s); this worker exits", type(exc).__name__, exc)
+        logging.shutdown()
+        os._exit(_STARTUP_FAILURE)  # nothing is in flight that needs the engine; every check got a 503
+
+
+def create_app(
+    settings: Settings,
+    engine_factory: Callable[[Settings], Engine] = build_engine,
+    load_in_background: bool = False,
+) -> FastAPI:
+    """Build the app; `engine_factory` runs in the lifespan so models load once per worker.
+
+    With `load_in_background` (what `tonecheck serve` uses) the server accepts connections at once and
+    /readyz answers 503 until the engine is loaded; otherwise startup waits for it (tests).
+    """
+    try:
+        keys = settings.all_api_keys()
+    except OSError as exc:
+        raise ConfigError(
+            f"TONECHECK_API_KEYS_FILE: cannot read {settings.api_keys_file}: {exc.strerror}"
+        ) from exc
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = engine_factory(settings)
-        yield
-        app.state.engine = None
+        app.state.pool = ThreadPoolExecutor(max_workers=CHECK_THREADS, thread_name_prefix="tonecheck-check")
+        loading = None
+        if load_in_background:
+            loading = asyncio.create_task(_load_in_background(app, settings, engine_factory))
+        else:
+            app.state.engine = engine_factory(settings)
+        try:
+            yield
+        finally:
+            if loading is not None:
+                loading.cancel()
+            app.state.engine = None
+            # uvicorn has drained in-flight requests by now; anything still queued is dropped.
+            app.state.pool.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="tonecheck",
@@ -98,32 +142,20 @@ def create_app(settings: Settings, engine_factory: Callable[[Settings], Engine] 
     )
     app.state.settings = settings
     app.state.engine = None
-    app.state.keys = KeyChecker(settings.all_api_keys())
+    app.state.keys = KeyChecker(keys)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     _install_handlers(app)
     app.include_router(router)
     if settings.addin_dir.is_dir():
         app.mount("/addin", StaticFiles(directory=settings.addin_dir, html=True), name="addin")
-
-    @app.middleware("http")
-    async def request_log(request: Request, call_next: Callable) -> object:
-        # Logs carry id, sizes, status, verdict and timing only: never email or finding text.
-        request.state.request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex[:16]
-        began = time.perf_counter()
-        response = await call_next(request)
-        log.info(
-            "request id=%s method=%s path=%s status=%s in_bytes=%s out_bytes=%s verdict=%s ms=%.1f",
-            request.state.request_id, request.method, request.url.path, response.status_code,
-            request.headers.get("content-length", "0"), response.headers.get("content-length", "-"),
-            getattr(request.state, "verdict", "-"), (time.perf_counter() - began) * 1000,
-        )
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
-
+    # Added innermost first: RequestLog sees everything (and contains any crash), CORS then also covers
+    # the body-limit 413, and the body limit guards the app.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID"], max_age=600,
+            Cors, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"], max_age=600,
         )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog)
     return app

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-import json
-
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.middleware import error_body
 
-class BodyTooLarge(Exception):
-    """Raised inside `receive` when the streamed body passes the limit."""
+
+class BodyTooLarge(HTTPException):
+    """Raised inside `receive` when the streamed body passes the limit.
+
+    An `HTTPException`, so that FastAPI's own body parsing (the batch route) passes it on as a 413
+    instead of turning it into "There was an error parsing the body" (400).
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, _message(max_bytes))
+
+
+def _message(max_bytes: int) -> str:
+    return (f"the request body is over {max_bytes} bytes; send a shorter draft or raise "
+            "TONECHECK_MAX_BODY_BYTES")
 
 
 class BodyLimit:
@@ -19,14 +32,13 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"error": {"code": "too_large", "message":
-                           f"the request body is over {self.max_bytes} bytes; send a shorter draft "
-                           "or raise TONECHECK_MAX_BODY_BYTES"}}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        body = error_body("too_large", _message(self.max_bytes))
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on with a `receive` that counts; refuse it once it is over the limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -42,7 +54,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         started = False

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
+from service.api.middleware import error_json
 from service.cleanup import ContentType
 from service.engine import EmailInput, Engine, Report
 from service.errors import CheckTimeout, InputError, NotReady, TooLarge, UnsupportedMediaType
+from service.findings import Verdict
 from service.offsets import OffsetUnit
 from service.respond import text_report, to_response
 from service.respond.schemas import (
@@ -26,7 +27,8 @@ from service.respond.schemas import (
 )
 
 router = APIRouter()
-_ERRORS = {code: {"model": ErrorResponse} for code in (401, 413, 415, 422, 429, 503)}
+_SEVERITY = [Verdict.SEND, Verdict.REVIEW, Verdict.HOLD]
+_ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 413, 415, 422, 429, 503)}
 _CHECK_BODY = {
     "requestBody": {
         "required": True,
@@ -65,6 +67,17 @@ def _decode(raw: bytes) -> str:
         raise InputError(f"the body is not valid UTF-8 (byte {exc.start}); send UTF-8 text") from exc
 
 
+def _unicode(text: str, where: str) -> str:
+    """`text`, if it is valid Unicode: JSON's `\\ud800` escapes can smuggle in a lone surrogate half."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{where} has a lone UTF-16 surrogate at character {exc.start}; send valid Unicode"
+        ) from exc
+    return text
+
+
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
@@ -80,7 +93,7 @@ async def _read_check(request: Request, unit: OffsetUnit | None) -> tuple[EmailI
             req = CheckRequest.model_validate_json(raw)
         except ValidationError as exc:
             raise InputError(_first_error(exc)) from exc
-        return EmailInput(req.text, req.content_type), unit or req.offset_unit
+        return EmailInput(_unicode(req.text, "text"), req.content_type), unit or req.offset_unit
     raise UnsupportedMediaType(
         f"content type '{media}' is not supported; send application/json, text/plain or text/html"
     )
@@ -95,12 +108,21 @@ def _first_error(exc: ValidationError) -> str:
 
 
 async def _run(request: Request, eng: Engine, emails: list[EmailInput]) -> list[Report]:
-    """Run the CPU-bound check in the threadpool, bounded by the configured timeout."""
-    timeout = request.app.state.settings.request_timeout_s
+    """Run the CPU-bound check on the app's bounded pool; past the timeout the caller gets a 503.
+
+    A thread cannot be stopped, so a check that is already running finishes in the background; one still
+    queued when its time is up is cancelled and never runs. Either way the response does not wait.
+    """
+    settings = request.app.state.settings
+    job = partial(eng.check_many, emails, settings.max_tokens)
+    pool = getattr(request.app.state, "pool", None)  # None (no lifespan ran): the loop's default executor
+    future = asyncio.get_running_loop().run_in_executor(pool, job)
     try:
-        return await asyncio.wait_for(run_in_threadpool(eng.check_many, emails), timeout)
+        return await asyncio.wait_for(future, settings.request_timeout_s)
     except TimeoutError as exc:
-        raise CheckTimeout(f"the check took longer than {timeout} s; try a shorter draft") from exc
+        raise CheckTimeout(
+            f"the check took longer than {settings.request_timeout_s} s; try a shorter draft or retry later"
+        ) from exc
 
 
 def _wants_text(request: Request, fmt: str | None) -> bool:
@@ -113,7 +135,7 @@ def _wants_text(request: Request, fmt: str | None) -> bool:
 @router.post(
     "/v1/check",
     response_model=CheckResponse,
-    responses={**_ERRORS, 200: {"content": {"text/plain": {}}}},
+    responses={**_ERRORS, 200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     openapi_extra=_CHECK_BODY,
     summary="Check one draft",
 )
@@ -144,11 +166,13 @@ async def check_batch(
     limit = request.app.state.settings.max_batch_emails
     if len(body.emails) > limit:
         raise TooLarge(f"{len(body.emails)} emails in one batch; the limit is {limit}")
-    emails = [EmailInput(e.text, e.content_type) for e in body.emails]
+    emails = [EmailInput(_unicode(e.text, f"emails.{i}.text"), e.content_type)
+              for i, e in enumerate(body.emails)]
     reports = await _run(request, eng, emails)
-    return BatchResponse(
-        results=[to_response(r, eng.versions, e.offset_unit) for r, e in zip(reports, body.emails, strict=True)]
-    )
+    # The worst verdict of the batch, for the request log.
+    request.state.verdict = max((r.verdict for r in reports), key=_SEVERITY.index).value
+    pairs = zip(reports, body.emails, strict=True)
+    return BatchResponse(results=[to_response(r, eng.versions, e.offset_unit) for r, e in pairs])
 
 
 @router.get("/v1/rules", response_model=list[RuleOut], summary="List the rules")
@@ -172,8 +196,8 @@ def readyz(request: Request) -> JSONResponse:
     """200 once the models are loaded, 503 before."""
     eng = request.app.state.engine
     if eng is None:
-        return JSONResponse({"error": {"code": "not_ready", "message": "models are loading"}}, status_code=503)
+        return error_json(503, "not_ready", "models are loading; retry in a few seconds")
     return JSONResponse({"status": "ready", "model": eng.versions.model, "rules": eng.versions.rules})
 
 
-__all__ = ["router", "json"]
+__all__ = ["router"]

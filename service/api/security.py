@@ -7,6 +7,7 @@ import hmac
 import math
 import threading
 import time
+from collections.abc import Callable
 
 from service.errors import TonecheckError
 
@@ -48,17 +49,18 @@ class KeyChecker:
             sent = authorization[7:].strip()
         digest = hashlib.sha256(sent.encode()).digest()
         match = False
-        for known in self._digests:
+        for known in self._digests:  # every key, no early exit: the time taken says nothing about the keys
             match |= hmac.compare_digest(digest, known)
         if not sent or not match:
-            raise Unauthorized("a valid API key is required: send `Authorization: Bearer <key>` or `X-API-Key`")
+            raise Unauthorized("a valid API key is required: send `Authorization: Bearer <key>` or "
+                               "`X-API-Key: <key>`")
         return digest.hex()[:12]
 
 
 class RateLimiter:
     """A fixed one-minute window per caller; 0 requests per minute means no limit."""
 
-    def __init__(self, per_minute: int, clock: callable = time.monotonic) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self.clock = clock
         self._windows: dict[str, tuple[float, int]] = {}

@@ -1,0 +1,297 @@
+"""Real `tonecheck serve` processes on loopback: readiness, workers, SIGTERM, timeouts, failed loads, logs.
+
+Each test starts its own server on a free 127.0.0.1 port. Most run rules-only
+(TONECHECK_USE_CLASSIFIER=false) to stay fast; the readiness test runs the default settings, with the
+trained classifier, once models/tone-head exists.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.settings import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+TONECHECK = Path(sys.executable).parent / "tonecheck"
+MODEL_READY = (REPO_ROOT / "models" / "tone-head" / "manifest.json").exists()
+READY_TIMEOUT_S = 120
+RULES_ONLY = {"TONECHECK_USE_CLASSIFIER": "false"}
+FLAGGED = "As I said in my last email, you failed to attach the form."
+# 20,000 tokens, under the default cap: seconds of parsing, so the request is surely in flight when a
+# signal lands or a short timeout passes.
+SLOW_TEXT = "word " * 20_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A running `tonecheck serve` and where its output goes."""
+
+    proc: subprocess.Popen
+    base: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> list[int | str]:
+        """Poll /readyz until 200; the answers seen on the way ("refused" when nothing listens yet)."""
+        seen: list[int | str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"tonecheck serve exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
+            try:
+                response = httpx.get(f"{self.base}/readyz", timeout=5)
+                seen.append(response.status_code)
+                if response.status_code == 200:
+                    return seen
+            except httpx.TransportError:
+                seen.append("refused")
+            time.sleep(0.02)
+        pytest.fail(f"tonecheck serve was not ready within {timeout} s")
+
+
+@contextmanager
+def serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Start `tonecheck serve` on 127.0.0.1 with default settings plus `env`; stop it afterwards."""
+    port = free_port()
+    # Default settings: drop any TONECHECK_* the caller's shell may carry; never reach a model hub.
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TONECHECK_")}
+    full_env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **(env or {}))
+    log_path = tmp_path / f"serve-{port}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [str(TONECHECK), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            cwd=REPO_ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield Server(proc, f"http://127.0.0.1:{port}", log_path)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the session this test started: server and workers
+                proc.wait(timeout=10)
+
+
+def workers_of(pid: int) -> list[int]:
+    """uvicorn's worker processes under `pid`, from /proc (spawned; not multiprocessing's helpers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+def check(base: str, text: str, timeout: float = 60) -> httpx.Response:
+    return httpx.post(
+        f"{base}/v1/check", content=text.encode(), headers={"Content-Type": "text/plain"}, timeout=timeout
+    )
+
+
+def test_serve_readyz_is_503_until_the_engine_is_loaded(tmp_path: Path) -> None:
+    # Default settings (the classifier too, once trained): the server listens at once and loads in the
+    # background, so orchestrators see it alive but not ready.
+    with serve(tmp_path, env=None if MODEL_READY else RULES_ONLY) as server:
+        early_health, early_check = None, None
+        deadline = time.monotonic() + 30
+        while early_health is None and time.monotonic() < deadline:
+            try:
+                early_health = httpx.get(f"{server.base}/healthz", timeout=5)
+                early_check = check(server.base, FLAGGED)
+            except httpx.TransportError:
+                time.sleep(0.02)
+        seen = server.wait_ready()
+        assert early_health is not None and early_health.status_code == 200
+        assert early_check.status_code == 503, early_check.text  # checks wait for the engine, not hang
+        assert early_check.json()["error"]["code"] == "not_ready"
+        assert 503 in seen and seen[-1] == 200, seen
+        not_ready = [s for s in seen if s != "refused"]
+        assert not_ready == [503] * (len(not_ready) - 1) + [200]  # never ready, then not ready again
+        ready = httpx.get(f"{server.base}/readyz", timeout=5).json()
+        assert ready["status"] == "ready" and (ready["model"] is not None) == MODEL_READY
+        assert check(server.base, FLAGGED).json()["verdict"] == "review"
+
+
+def test_serve_workers_share_the_port_and_sigterm_drains_in_flight_requests(tmp_path: Path) -> None:
+    env = {**RULES_ONLY, "TONECHECK_REQUEST_TIMEOUT_S": "60"}
+    with serve(tmp_path, "--workers", "2", env=env) as server:
+        server.wait_ready()
+        workers = workers_of(server.proc.pid)
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = workers_of(server.proc.pid)
+        assert len(workers) == 2, workers
+        # Each new connection lands on either worker: 20 ready answers in a row mean both have loaded.
+        streak, deadline = 0, time.monotonic() + READY_TIMEOUT_S
+        while streak < 20 and time.monotonic() < deadline:
+            streak = streak + 1 if httpx.get(f"{server.base}/readyz", timeout=5).status_code == 200 else 0
+        assert streak == 20
+        with httpx.Client(timeout=30) as client:
+            verdicts = [
+                client.post(f"{server.base}/v1/check", json={"text": FLAGGED}).json()["verdict"]
+                for _ in range(20)
+            ]
+        assert verdicts == ["review"] * 20
+
+        result: dict[str, object] = {}
+
+        def slow_request() -> None:
+            began = time.monotonic()
+            try:
+                result["response"] = check(server.base, SLOW_TEXT)
+            except httpx.HTTPError as exc:
+                result["error"] = exc
+            result["done_at"] = time.monotonic()
+            result["began"] = began
+
+        thread = threading.Thread(target=slow_request)
+        thread.start()
+        time.sleep(1.0)  # the request is being parsed now
+        signalled_at = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        thread.join(timeout=60)
+        assert "error" not in result, result.get("error")
+        response = result["response"]
+        assert response.status_code == 200, response.text
+        assert response.json()["verdict"] == "send"
+        assert result["done_at"] > signalled_at  # it finished after the signal: it was drained, not refused
+        assert server.proc.wait(timeout=40) == 0
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{server.base}/healthz", timeout=2)  # and nothing listens any more
+    assert "Received SIGTERM" in server.log() or "Shutting down" in server.log()
+
+
+def test_serve_a_check_past_its_timeout_is_a_503(tmp_path: Path) -> None:
+    env = {**RULES_ONLY, "TONECHECK_REQUEST_TIMEOUT_S": "0.3"}
+    with serve(tmp_path, env=env) as server:
+        server.wait_ready()
+        began = time.monotonic()
+        response = check(server.base, SLOW_TEXT)
+        elapsed = time.monotonic() - began
+        assert response.status_code == 503, response.text
+        assert response.json() == {
+            "error": {"code": "timeout", "message": response.json()["error"]["message"]}
+        }
+        assert elapsed < 2.0, elapsed  # the answer did not wait for the parse (several seconds)
+        time.sleep(5)  # let the abandoned parse finish; the worker is healthy afterwards
+        assert check(server.base, FLAGGED).json()["verdict"] == "review"
+
+
+@pytest.mark.parametrize(
+    ("workers", "exit_codes"),
+    [
+        ("1", {3}),  # uvicorn's "failed to start"
+        ("2", {0, 3}),  # the supervisor stops instead of restarting the worker forever (it exits 0 itself)
+    ],
+)
+def test_serve_engine_that_fails_to_load_stops_the_server(
+    tmp_path: Path, workers: str, exit_codes: set[int]
+) -> None:
+    env = {**RULES_ONLY, "TONECHECK_SPACY_MODEL": "no_such_spacy_pipeline"}
+    with serve(tmp_path, "--workers", workers, env=env) as server:
+        code = server.proc.wait(timeout=READY_TIMEOUT_S)
+        log = server.log()
+        assert code in exit_codes, log[-2000:]
+        assert re.search(r"CRITICAL tonecheck.http the engine failed to load \(\w+Error: ", log)
+        assert "Child process" not in log or "stopping the parent process" in log
+
+
+def test_serve_logs_hold_no_email_or_finding_text(tmp_path: Path) -> None:
+    # Everything the process writes (root logger at DEBUG, uvicorn's loggers, tracebacks) goes to one file.
+    secret = "Quixotrel renewal: as I said in my last email, you failed to attach the form."
+    finding = "you failed to attach the form"
+    key = "serve-key-314159"
+    key_file = tmp_path / "keys.txt"
+    key_file.write_text("file-key-271828\n", encoding="utf-8")
+    env = {
+        **RULES_ONLY,
+        "TONECHECK_API_KEYS": key,
+        "TONECHECK_API_KEYS_FILE": str(key_file),
+        "TONECHECK_LOG_LEVEL": "debug",
+        "TONECHECK_MAX_BODY_BYTES": "20000",
+    }
+    auth = {"X-API-Key": key}
+    with serve(tmp_path, env=env) as server:
+        server.wait_ready()
+        with httpx.Client(base_url=server.base, timeout=30) as c:
+            answers = [
+                c.post("/v1/check", json={"text": secret}, headers=auth).status_code,
+                c.post(
+                    "/v1/check?format=text",
+                    content=secret.encode(),
+                    headers={**auth, "Content-Type": "text/plain"},
+                ).status_code,
+                c.post(
+                    "/v1/check/batch",
+                    json={"emails": [{"text": secret}] * 2},
+                    headers={"Authorization": "Bearer file-key-271828"},
+                ).status_code,
+                c.post("/v1/check", json={"text": secret, "leak": secret}, headers=auth).status_code,
+                c.post(
+                    "/v1/check", content=secret.encode() * 300, headers={**auth, "Content-Type": "text/plain"}
+                ).status_code,
+                c.post(
+                    "/v1/check", content=secret.encode(), headers={**auth, "Content-Type": "image/png"}
+                ).status_code,
+                c.post("/v1/check", json={"text": secret}, headers={"X-API-Key": secret}).status_code,
+                c.post(f"/v1/{secret}", json={"text": secret}, headers=auth).status_code,
+                c.post("/v1/check", params={"note": secret}, json={"text": secret}, headers=auth).status_code,
+            ]
+            # Bytes that are not HTTP at all.
+            with socket.create_connection(
+                ("127.0.0.1", int(server.base.rsplit(":", 1)[1])), timeout=5
+            ) as raw:
+                raw.sendall(f"GARBAGE {secret}\r\n\r\n".encode())
+                raw.recv(1000)
+        assert answers == [200, 200, 200, 422, 413, 415, 401, 404, 200]
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(timeout=30)
+    log = server.log()
+    for leaked in (secret, "Quixotrel", finding, key, "file-key-271828"):
+        assert leaked not in log
+    request_lines = re.findall(r"tonecheck\.http (request .*)", log)
+    assert len([ln for ln in request_lines if "method=POST" in ln]) == len(answers)  # and the /readyz polls
+    for line in request_lines:
+        assert re.fullmatch(
+            r"request id=\w+ method=(GET|POST) route=(/[\w/]*|-) status=\d{3} in_bytes=\d+ "
+            r"out_bytes=\d+ verdict=(send|review|hold|-) ms=\d+\.\d",
+            line,
+        ), line
+    assert (
+        "uvicorn.access" not in log and '"POST /v1' not in log
+    )  # uvicorn's access line (path, address) is off
