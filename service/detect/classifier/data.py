@@ -16,6 +16,7 @@ ENRON_P9 = Path("data/enron_politeness/entagged_parallel.test.en.P_9")
 # Every 8th Enron P_9 line (of the first 24,000) may be trained on as calm; evaluation uses the others.
 ENRON_TRAIN_STRIDE = 8
 ENRON_TRAIN_LINES = 24_000
+ENRON_DEV_OFFSET = 4  # every 8th line from the 5th: threshold selection only
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +58,17 @@ def enron_train_rows(shared_dir: Path = SHARED_DIR) -> list[Row]:
     return [Row(f"enron-{i}", t, (), False) for i, t in enumerate(lines) if i % ENRON_TRAIN_STRIDE == 0]
 
 
+def enron_dev_rows(shared_dir: Path = SHARED_DIR) -> list[Row]:
+    """Enron calm sentences for choosing thresholds (never trained on, never evaluated)."""
+    lines = enron_lines(shared_dir)[:ENRON_TRAIN_LINES]
+    return [Row(f"enron-dev-{i}", t, (), False) for i, t in enumerate(lines) if i % ENRON_TRAIN_STRIDE == ENRON_DEV_OFFSET]
+
+
 def enron_eval_lines(shared_dir: Path = SHARED_DIR) -> list[str]:
-    """Enron P_9 sentences never trained on."""
+    """Enron P_9 sentences never trained on and never used to choose thresholds."""
     lines = enron_lines(shared_dir)
-    return [t for i, t in enumerate(lines) if not (i < ENRON_TRAIN_LINES and i % ENRON_TRAIN_STRIDE == 0)]
+    return [t for i, t in enumerate(lines)
+            if not (i < ENRON_TRAIN_LINES and i % ENRON_TRAIN_STRIDE in (0, ENRON_DEV_OFFSET))]
 
 
 def rows_sha256(rows: list[Row]) -> str:
