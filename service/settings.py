@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from typing import Annotated
-
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +31,12 @@ class Settings(BaseSettings):
     )
     request_timeout_s: float = Field(10.0, gt=0, description="A check that takes longer answers 503.")
     torch_threads: int = Field(0, ge=0, description="Threads per worker for torch; 0 = torch's default.")
-    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Accepted API keys; empty = open.")
+    encoder_precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="Encoder arithmetic: auto = bf16 on CPUs with native bf16 (docs/performance.md)."
+    )
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Accepted API keys; empty = open."
+    )
     api_keys_file: Path | None = Field(None, description="File with one API key per line.")
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Origins allowed by CORS.")
     rate_limit_per_minute: int = Field(0, ge=0, description="Requests per key per minute; 0 = no limit.")

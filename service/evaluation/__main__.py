@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     score = load_scorer(args.shared)
     nlp = load_pipeline(settings.spacy_model)
     rules = RuleDetector(load_rules([settings.rules_dir]), nlp)
-    classifier, policy, model_version = load_classifier(settings.model_dir, settings.torch_threads)
+    classifier, policy, model_version = load_classifier(settings.model_dir, settings.torch_threads,
+                                                        settings.encoder_precision)
     no_model = Policy()
 
     def run(texts: list[str]) -> dict[str, list]:
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {"split": args.split, "rows": len(rows), "model": model_version}
     for name, preds in systems.items():
         hold = [h or "heated" in cats for cats, h in preds] if name == "baseline" else [h for _, h in preds]
-        pred = [{"id": r.id, "categories": sorted(c), "hold": h} for r, (c, _), h in zip(rows, preds, hold)]
+        pred = [{"id": r.id, "categories": sorted(c), "hold": h}
+                for r, (c, _), h in zip(rows, preds, hold, strict=True)]
         print(f"\n== {name} on {args.split} ({len(rows)} rows)")
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):

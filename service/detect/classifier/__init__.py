@@ -8,15 +8,21 @@ import torch
 
 from service.combine import Policy
 from service.detect.classifier.detector import ClassifierDetector
-from service.detect.classifier.encoder import Encoder, encoder_dir, encoder_version, weights_sha256
+from service.detect.classifier.encoder import encoder_dir, encoder_version, weights_sha256
 from service.detect.classifier.head import Head
 from service.detect.classifier.manifest import HEAD_FILE, TOP_FILE, read_manifest
+from service.detect.classifier.packed import PackedEncoder, resolve_precision
 from service.errors import ConfigError
 from service.findings import Category
 
 
-def load_classifier(model_dir: Path, threads: int = 0) -> tuple[ClassifierDetector, Policy, str]:
-    """Load the encoder and head once, after checking the manifest against the installed encoder."""
+def load_classifier(
+    model_dir: Path, threads: int = 0, precision: str = "fp32"
+) -> tuple[ClassifierDetector, Policy, str]:
+    """Load the encoder and head once, after checking the manifest against the installed encoder.
+
+    `precision` is the encoder's matrix arithmetic: `fp32`, `bf16`, or `auto` (bf16 where the CPU has it).
+    """
     manifest = read_manifest(model_dir)
     enc_dir = encoder_dir()
     if encoder_version() != manifest.encoder.version:
@@ -27,7 +33,7 @@ def load_classifier(model_dir: Path, threads: int = 0) -> tuple[ClassifierDetect
     if threads:
         torch.set_num_threads(threads)
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
-    encoder = Encoder(enc_dir, top_layers=top)
+    encoder = PackedEncoder(enc_dir, top_layers=top, precision=resolve_precision(precision))
     head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden)
     policy = Policy(
         thresholds={Category(k): v for k, v in manifest.thresholds.items()},

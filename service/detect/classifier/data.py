@@ -61,7 +61,8 @@ def enron_train_rows(shared_dir: Path = SHARED_DIR) -> list[Row]:
 def enron_dev_rows(shared_dir: Path = SHARED_DIR) -> list[Row]:
     """Enron calm sentences for choosing thresholds (never trained on, never evaluated)."""
     lines = enron_lines(shared_dir)[:ENRON_TRAIN_LINES]
-    return [Row(f"enron-dev-{i}", t, (), False) for i, t in enumerate(lines) if i % ENRON_TRAIN_STRIDE == ENRON_DEV_OFFSET]
+    return [Row(f"enron-dev-{i}", t, (), False)
+            for i, t in enumerate(lines) if i % ENRON_TRAIN_STRIDE == ENRON_DEV_OFFSET]
 
 
 def enron_eval_lines(shared_dir: Path = SHARED_DIR) -> list[str]:

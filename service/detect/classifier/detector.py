@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.detect.classifier.encoder import Encoder
 from service.detect.classifier.head import Head
+from service.detect.classifier.packed import PackedEncoder
 from service.findings import CATEGORIES, Finding, Severity, Source, Span
 from service.parse import Parsed
 
@@ -15,7 +16,7 @@ class ClassifierDetector:
 
     name = "classifier"
 
-    def __init__(self, encoder: Encoder, head: Head) -> None:
+    def __init__(self, encoder: Encoder | PackedEncoder, head: Head) -> None:
         self.encoder = encoder
         self.head = head
 

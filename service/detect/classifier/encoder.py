@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.torch import save_file
-from transformers import AutoModel, AutoTokenizer
 
 from service.errors import ConfigError
 
@@ -77,6 +76,9 @@ class Encoder:
     def __init__(
         self, model_dir: Path, batch_size: int = 64, quantize: bool = False, top_layers: Path | None = None
     ) -> None:
+        # Imported here: the service embeds with PackedEncoder and never pays for importing transformers.
+        from transformers import AutoModel, AutoTokenizer
+
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
         if top_layers is not None:

@@ -20,6 +20,7 @@ from safetensors.torch import load_file
 from tokenizers import Tokenizer
 
 from service.detect.classifier.encoder import MAX_TOKENS
+from service.errors import ConfigError
 
 Precision = Literal["fp32", "bf16"]
 # Tokens per forward pass: one pass streams every weight once, so passes should be big; this bounds the
@@ -70,10 +71,13 @@ class _Chunk:
 class PackedEncoder:
     """Mean-pooled, L2-normalised sentence embeddings, equal to `Encoder.embed` up to float rounding."""
 
-    def __init__(self, model_dir: Path, top_layers: Path | None = None, precision: Precision = "fp32") -> None:
+    def __init__(
+        self, model_dir: Path, top_layers: Path | None = None, precision: Precision = "fp32"
+    ) -> None:
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        if config.get("hidden_act") != "gelu" or config.get("position_embedding_type", "absolute") != "absolute":
-            raise ValueError(f"{model_dir}: PackedEncoder implements BERT with gelu and absolute positions only")
+        absolute = config.get("position_embedding_type", "absolute") == "absolute"
+        if config.get("hidden_act") != "gelu" or not absolute:
+            raise ConfigError(f"{model_dir}: PackedEncoder runs BERT with gelu and absolute positions only")
         self.dim = int(config["hidden_size"])
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config["layer_norm_eps"])
@@ -86,7 +90,8 @@ class PackedEncoder:
         self.word = weights["embeddings.word_embeddings.weight"].float()
         self.position = weights["embeddings.position_embeddings.weight"].float()
         self.token_type = weights["embeddings.token_type_embeddings.weight"][0].float()
-        self.ln0 = (weights["embeddings.LayerNorm.weight"].float(), weights["embeddings.LayerNorm.bias"].float())
+        self.ln0 = (weights["embeddings.LayerNorm.weight"].float(),
+                    weights["embeddings.LayerNorm.bias"].float())
         self.layers = [
             _Layer({k.split(".", 3)[3]: v for k, v in weights.items() if k.startswith(f"encoder.layer.{i}.")},
                    dtype)
@@ -139,22 +144,46 @@ class PackedEncoder:
         return F.normalize(pooled, dim=-1)
 
     def _layer(self, layer: _Layer, x: torch.Tensor, chunks: list[_Chunk]) -> torch.Tensor:
-        """BertLayer (post-norm): self-attention per chunk of sentences, feed-forward on every token at once."""
+        """BertLayer (post-norm): attention per chunk of sentences, feed-forward on every token at once."""
         dtype = layer.qkv.dtype
         qkv = F.linear(x.to(dtype), layer.qkv, layer.qkv_b)
         context = torch.empty(x.shape[0], self.dim, dtype=dtype)
         head_dim = self.dim // self.heads
         for c in chunks:
-            padded = qkv[c.rows][c.index]  # (sentences, width, 3 * dim)
+            padded = qkv[c.rows][c.index].float()  # (sentences, width, 3 * dim); bf16 softmax is slow on CPU
             n, width = c.index.shape
             q, k, v = padded.view(n, width, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
-            att = F.scaled_dot_product_attention(q, k, v, attn_mask=c.mask)
+            att = _attention(q, k, v, c.mask)
             context[c.rows] = att.transpose(1, 2).reshape(n, width, self.dim)[c.valid]
         h = F.linear(context, layer.out, layer.out_b).float() + x
         h = F.layer_norm(h, (self.dim,), *layer.ln1, eps=self.eps)
         up = F.gelu(F.linear(h.to(dtype), layer.up, layer.up_b))
         y = F.linear(up, layer.down, layer.down_b).float() + h
         return F.layer_norm(y, (self.dim,), *layer.ln2, eps=self.eps)
+
+
+def native_bf16() -> bool:
+    """True when the CPU multiplies bf16 natively (AVX512-BF16 or AMX); elsewhere bf16 is emulated, slower."""
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(cpu, name, lambda: False)() for name in checks)
+
+
+def resolve_precision(setting: str) -> Precision:
+    """The precision to run: `auto` is bf16 on CPUs that have it natively, else fp32."""
+    if setting == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    if setting not in ("fp32", "bf16"):
+        raise ConfigError(f"unknown encoder precision '{setting}': use auto, fp32 or bf16")
+    return setting  # type: ignore[return-value]
+
+
+def _attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Softmax attention as plain fp32 matmuls: at tens of tokens, faster than SDPA (measured: ~2x)."""
+    scores = torch.matmul(q, k.transpose(-1, -2)) * (q.shape[-1] ** -0.5)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return torch.matmul(scores.softmax(-1), v)
 
 
 def _apply_top_layers(weights: dict[str, torch.Tensor], path: Path, count: int) -> None:
@@ -165,5 +194,5 @@ def _apply_top_layers(weights: dict[str, torch.Tensor], path: Path, count: int) 
             i, name = key.split(".", 1)
             target = f"encoder.layer.{count - tuned + int(i)}.{name}"
             if target not in weights:
-                raise ValueError(f"{path}: {key} has no counterpart in the encoder")
+                raise ConfigError(f"{path}: {key} has no counterpart in the encoder")
             weights[target] = fh.get_tensor(key).to(torch.float32)

@@ -19,7 +19,14 @@ from service import __version__
 from service.cleanup import clean
 from service.combine import Policy, combine
 from service.combine.verdict import decide, document_scores
-from service.detect.classifier.data import CORPUS_DIR, Row, enron_dev_rows, enron_train_rows, read_split, rows_sha256
+from service.detect.classifier.data import (
+    CORPUS_DIR,
+    Row,
+    enron_dev_rows,
+    enron_train_rows,
+    read_split,
+    rows_sha256,
+)
 from service.detect.classifier.encoder import (
     ENCODER_PACKAGE,
     MAX_TOKENS,
@@ -32,7 +39,14 @@ from service.detect.classifier.encoder import (
     weights_sha256,
 )
 from service.detect.classifier.head import Head
-from service.detect.classifier.manifest import HEAD_FILE, MANIFEST, TOP_FILE, EncoderInfo, Manifest, file_sha256
+from service.detect.classifier.manifest import (
+    HEAD_FILE,
+    MANIFEST,
+    TOP_FILE,
+    EncoderInfo,
+    Manifest,
+    file_sha256,
+)
 from service.detect.rules.detector import RuleDetector
 from service.detect.rules.loader import load_rules
 from service.findings import CATEGORIES, Category, Finding, Severity, Source, Span, Verdict
@@ -90,7 +104,6 @@ def train_head(emb: np.ndarray, owners: list[int], targets: np.ndarray, dim: int
     head = Head(dim, HIDDEN)
     opt = torch.optim.AdamW(head.parameters(), lr=LR, weight_decay=1e-3)
     x = torch.from_numpy(emb)
-    own = torch.tensor(owners)
     y = torch.from_numpy(targets)
     pos = y.sum(0).clamp(min=1)
     pos_weight = ((len(y) - pos) / pos).clamp(max=6.0)
@@ -238,19 +251,19 @@ def metrics(rows: list[Row], preds: list[tuple[set[str], bool]]) -> dict[str, fl
     res: dict[str, float] = {}
     f1s = []
     for c in CATEGORIES:
-        tp = sum(1 for r, (p, _) in zip(rows, preds) if c.value in p and c.value in r.labels)
-        fp = sum(1 for r, (p, _) in zip(rows, preds) if c.value in p and c.value not in r.labels)
-        fn = sum(1 for r, (p, _) in zip(rows, preds) if c.value not in p and c.value in r.labels)
+        tp = sum(1 for r, (p, _) in zip(rows, preds, strict=True) if c.value in p and c.value in r.labels)
+        fp = sum(1 for r, (p, _) in zip(rows, preds, strict=True) if c.value in p and c.value not in r.labels)
+        fn = sum(1 for r, (p, _) in zip(rows, preds, strict=True) if c.value not in p and c.value in r.labels)
         pr = tp / (tp + fp) if tp + fp else 0.0
         rc = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * pr * rc / (pr + rc) if pr + rc else 0.0
         res[f"f1_{c.value}"] = round(f1, 4)
         f1s.append(f1)
-    calm = [(r, p) for r, p in zip(rows, preds) if not r.labels]
+    calm = [(r, p) for r, p in zip(rows, preds, strict=True) if not r.labels]
     res["macro_f1"] = round(sum(f1s) / len(f1s), 4)
     res["calm_fp_rate"] = round(sum(1 for _, (p, _) in calm if p) / max(1, len(calm)), 4)
-    htp = sum(1 for r, (_, h) in zip(rows, preds) if h and r.hold)
-    res["hold_precision"] = round(htp / max(1, sum(1 for _, (_, h) in zip(rows, preds) if h)), 4)
+    htp = sum(1 for r, (_, h) in zip(rows, preds, strict=True) if h and r.hold)
+    res["hold_precision"] = round(htp / max(1, sum(1 for _, (_, h) in zip(rows, preds, strict=True) if h)), 4)
     res["hold_recall"] = round(htp / max(1, sum(1 for r in rows if r.hold)), 4)
     return res
 
@@ -379,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
         heat_threshold=policy.heat_threshold,
         seed=SEED,
         training_data_sha256=rows_sha256(train_rows),
-        training_rows={"corpus_train": len(read_split("train", args.data)), "enron_calm": len(train_rows) - len(read_split("train", args.data)),
+        training_rows={"corpus_train": len(read_split("train", args.data)),
+                       "enron_calm": len(train_rows) - len(read_split("train", args.data)),
                        "dev": len(dev_rows)},
         metrics={"dev": dev_metrics},
     )
