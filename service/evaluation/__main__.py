@@ -12,10 +12,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from service.cleanup import clean
 from service.combine import Policy
 from service.detect.classifier import load_classifier
-from service.detect.classifier.data import CORPUS_DIR, SHARED_DIR, enron_eval_lines, read_split
+from service.detect.classifier.data import CORPUS_DIR, SHARED_DIR, enron_eval_lines, guide_examples, read_split
 from service.detect.classifier.train import predict
 from service.detect.rules.detector import RuleDetector
 from service.detect.rules.loader import load_rules
@@ -113,6 +112,19 @@ def main(argv: list[str] | None = None) -> int:
             results["real"].setdefault(name, {"n": len(texts)})[system] = round(value, 4)
         print(f"{name:28s} n={len(texts):5d}  " + "  ".join(
             f"{s}={results['real'][name][s]:.3f}" for s in ("rules", "tonecheck", "baseline")))
+    examples = guide_examples(args.shared)
+    if examples:
+        out = run([t for t, _ in examples])
+        print("\n== labelling guide's example tables (flagged: right category found; calm: clean)")
+        results["guide_examples"] = {}
+        for system in ("rules", "tonecheck", "baseline"):
+            hit = sum(1 for (_, c), (cats, _) in zip(examples, out[system], strict=True) if c and c in cats)
+            clean = sum(1 for (_, c), (cats, h) in zip(examples, out[system], strict=True)
+                        if c is None and not cats and not h)
+            n_flag = sum(1 for _, c in examples if c)
+            results["guide_examples"][system] = {"flagged_caught": f"{hit}/{n_flag}",
+                                                 "calm_clean": f"{clean}/{len(examples) - n_flag}"}
+            print(f"{system:10s} flagged caught {hit}/{n_flag}  calm clean {clean}/{len(examples) - n_flag}")
     results["seconds"] = round(time.perf_counter() - began, 1)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.json} ({results['seconds']} s)")

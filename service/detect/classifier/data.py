@@ -52,6 +52,29 @@ def enron_lines(shared_dir: Path = SHARED_DIR) -> list[str]:
     return [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
 
 
+def extra_train_rows(corpus_dir: Path = CORPUS_DIR) -> list[Row]:
+    """Training-only hard negatives and their flagged counterparts (models/data/train_extra.jsonl), if present."""
+    return read_split("train_extra", corpus_dir) if (corpus_dir / "train_extra.jsonl").exists() else []
+
+
+def guide_examples(shared_dir: Path = SHARED_DIR) -> list[tuple[str, str | None]]:
+    """(sentence, category or None for calm) from the labelling guide's flag/calm tables."""
+    path = shared_dir / "labeling-guide.md"
+    if not path.exists():
+        return []
+    out: list[tuple[str, str | None]] = []
+    category = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            name = line[3:].split()[0] if line[3:].split() else ""
+            category = name if name in {c.value for c in CATEGORIES} else None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if category and len(cells) == 2 and cells[0] and not cells[0].startswith(("flag", "---")):
+            out += [(cells[0], category), (cells[1], None)]
+    return out
+
+
 def enron_train_rows(shared_dir: Path = SHARED_DIR) -> list[Row]:
     """The Enron calm sentences set aside for training (MIT; see the model card)."""
     lines = enron_lines(shared_dir)[:ENRON_TRAIN_LINES]

@@ -24,6 +24,7 @@ from service.detect.classifier.data import (
     Row,
     enron_dev_rows,
     enron_train_rows,
+    extra_train_rows,
     read_split,
     rows_sha256,
 )
@@ -155,7 +156,8 @@ def _length_batches(lengths: torch.Tensor, gen: torch.Generator) -> list[torch.T
     return [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
 
 
-def finetune(encoder: Encoder, texts: list[str], owners: list[int], targets: np.ndarray) -> TopModel:
+def finetune(encoder: Encoder, texts: list[str], owners: list[int], targets: np.ndarray,
+             epochs: int = FT_EPOCHS) -> TopModel:
     """Multi-instance fine-tuning of the top encoder layers and the head."""
     began = time.time()
     cache = encoder.hidden_below(texts, TOP_LAYERS)
@@ -174,10 +176,10 @@ def finetune(encoder: Encoder, texts: list[str], owners: list[int], targets: np.
         bags_of[b].append(i)
     gen = torch.Generator().manual_seed(SEED)
     bag_len = torch.tensor([max(len(cache[i]) for i in bags_of[b]) for b in range(len(y))], dtype=torch.float32)
-    steps = FT_EPOCHS * ((len(y) + FT_BATCH - 1) // FT_BATCH)
+    steps = epochs * ((len(y) + FT_BATCH - 1) // FT_BATCH)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[FT_LR, FT_HEAD_LR], total_steps=steps,
                                                 pct_start=0.1)
-    for epoch in range(FT_EPOCHS):
+    for epoch in range(epochs):
         model.train()
         total = 0.0
         for chunk in _length_batches(bag_len, gen):
@@ -192,7 +194,7 @@ def finetune(encoder: Encoder, texts: list[str], owners: list[int], targets: np.
             opt.step()
             sched.step()
             total += float(loss.detach()) * len(bags)
-        print(f"  epoch {epoch + 1}/{FT_EPOCHS} loss {total / len(y):.4f}", flush=True)
+        print(f"  epoch {epoch + 1}/{epochs} loss {total / len(y):.4f}", flush=True)
     return model.eval()
 
 
@@ -320,7 +322,7 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     top_path.unlink(missing_ok=True)
     if not args.top_layers:
         return encoder, train_head(encoder.embed(t_texts), t_owners, t_y, encoder.dim)
-    tuned = finetune(encoder, t_texts, t_owners, t_y)
+    tuned = finetune(encoder, t_texts, t_owners, t_y, args.epochs)
     save_top_layers(list(tuned.layers), top_path)
     # Everything after this is measured through the service's own inference path, fp16 round-trip included.
     return Encoder(enc_dir, top_layers=top_path), tuned.head
@@ -333,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=CORPUS_DIR, help="folder with train/dev .jsonl")
     parser.add_argument("--top-layers", type=int, choices=[0, 1, 2, 3], default=TOP_LAYERS,
                         help="encoder layers to fine-tune (0 = frozen encoder, head only)")
+    parser.add_argument("--epochs", type=int, default=FT_EPOCHS, help="fine-tuning epochs")
     parser.add_argument("--policy-only", action="store_true",
                         help="keep the trained model in --out and only re-choose its thresholds on dev")
     parser.add_argument("--no-enron", action="store_true", help="train without the Enron calm sentences")
@@ -342,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(use_classifier=False)
     nlp = load_pipeline(settings.spacy_model)
     rules = RuleDetector(load_rules([settings.rules_dir]), nlp)
-    train_rows = read_split("train", args.data) + ([] if args.no_enron else enron_train_rows())
+    train_rows = (read_split("train", args.data) + extra_train_rows(args.data)
+                  + ([] if args.no_enron else enron_train_rows()))
     dev_rows = read_split("dev", args.data)
     enc_dir = encoder_dir()
     encoder = Encoder(enc_dir)
@@ -393,7 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         seed=SEED,
         training_data_sha256=rows_sha256(train_rows),
         training_rows={"corpus_train": len(read_split("train", args.data)),
-                       "enron_calm": len(train_rows) - len(read_split("train", args.data)),
+                       "corpus_train_extra": len(extra_train_rows(args.data)),
+                       "enron_calm": 0 if args.no_enron else len(enron_train_rows()),
                        "dev": len(dev_rows)},
         metrics={"dev": dev_metrics},
     )

