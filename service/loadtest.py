@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,10 +25,10 @@ from pathlib import Path
 
 import httpx
 
+from service.devserver import ServerFailed, local_server, rss_bytes
+
 __all__ = ["MIX", "Phase", "main", "rss_bytes"]
 
-TONECHECK = Path(sys.executable).parent / "tonecheck"
-LOOPBACK = "127.0.0.1"
 
 # (name, weight, request): what mail clients and CI jobs send, from a one-liner to a long reply thread.
 _THREAD = "\n".join(f"> line {i} of the earlier message, quoted by the mail client." for i in range(40))
@@ -150,56 +148,6 @@ async def _closed(client: httpx.AsyncClient, phase: Phase, count: int, concurren
     phase.seconds = time.perf_counter() - began
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident memory of the server: the process and its uvicorn workers, from /proc."""
-    pids = [pid]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmdline:
-                pids.append(int(entry.name))
-    total = 0
-    for p in pids:
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) * 1024
-    return total
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
-
-
-def _start(port: int, workers: int, rules_only: bool, log_path: Path) -> subprocess.Popen:
-    # `env VAR=value cmd` adds one setting and passes the caller's environment through unchanged.
-    prefix = ["env", "TONECHECK_USE_CLASSIFIER=false"] if rules_only else []
-    with log_path.open("wb") as log:
-        return subprocess.Popen([*prefix, str(TONECHECK), "serve", "--host", LOOPBACK, "--port", str(port),
-                                 "--workers", str(workers)], stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait_ready(base: str, proc: subprocess.Popen, log_path: Path, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-3000:]
-            raise SystemExit(f"tonecheck serve exited with {proc.returncode}:\n{tail}")
-        try:
-            response = httpx.get(f"{base}/readyz", timeout=5)
-            if response.status_code == 200:
-                return response.json()
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"tonecheck serve was not ready within {timeout} s")
-
-
 async def _drive(base: str, args: argparse.Namespace, pid: int) -> dict:
     deadline = time.monotonic() + args.time_limit
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
@@ -246,20 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the load test; 0 when there were no errors and RSS stayed flat."""
     args = build_parser().parse_args(argv)
-    port = _free_port()
-    base = f"http://{LOOPBACK}:{port}"
-    with tempfile.TemporaryDirectory() as tmp:
-        log_path = Path(tmp) / "serve.log"
-        proc = _start(port, args.workers, args.rules_only, log_path)
+    env = {"TONECHECK_USE_CLASSIFIER": "false"} if args.rules_only else {}
+    with tempfile.TemporaryDirectory() as tmp, \
+            local_server(Path(tmp), "--workers", str(args.workers), env=env) as server:
+        base = server.base
         try:
-            ready = _wait_ready(base, proc, log_path, timeout=180)
-            result = asyncio.run(_drive(base, args, proc.pid))
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            ready = server.wait_ready(timeout=180)
+        except ServerFailed as exc:
+            raise SystemExit(str(exc)) from exc
+        result = asyncio.run(_drive(base, args, server.proc.pid))
     result.update(server=base, workers=args.workers, model=ready.get("model"), rules=ready.get("rules"),
                   command=" ".join(["python -m service.loadtest", *(argv or sys.argv[1:])]))
     paced, soak = result["paced"], result["soak"]

@@ -7,22 +7,18 @@ trained classifier, once models/tone-head exists.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from service.devserver import child_workers, local_server
 from service.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -37,83 +33,9 @@ FLAGGED = "As I said in my last email, you failed to attach the form."
 SLOW_TEXT = "word " * 20_000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    """A running `tonecheck serve` and where its output goes."""
-
-    proc: subprocess.Popen
-    base: str
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> list[int | str]:
-        """Poll /readyz until 200; the answers seen on the way ("refused" when nothing listens yet)."""
-        seen: list[int | str] = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"tonecheck serve exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
-            try:
-                response = httpx.get(f"{self.base}/readyz", timeout=5)
-                seen.append(response.status_code)
-                if response.status_code == 200:
-                    return seen
-            except httpx.TransportError:
-                seen.append("refused")
-            time.sleep(0.02)
-        pytest.fail(f"tonecheck serve was not ready within {timeout} s")
-
-
-@contextmanager
-def serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """Start `tonecheck serve` on 127.0.0.1 with default settings plus `env`; stop it afterwards."""
-    port = free_port()
-    # Default settings: drop any TONECHECK_* the caller's shell may carry; never reach a model hub.
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TONECHECK_")}
-    full_env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **(env or {}))
-    log_path = tmp_path / f"serve-{port}.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [str(TONECHECK), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-            cwd=REPO_ROOT,
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield Server(proc, f"http://127.0.0.1:{port}", log_path)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)  # the session this test started: server and workers
-                proc.wait(timeout=10)
-
-
-def workers_of(pid: int) -> list[int]:
-    """uvicorn's worker processes under `pid`, from /proc (spawned; not multiprocessing's helpers)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmdline:
-                found.append(int(entry.name))
-    return found
+def serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+    """`tonecheck serve` on a free loopback port with default settings plus `env` (service/devserver.py)."""
+    return local_server(tmp_path, *args, env=env)
 
 
 def check(base: str, text: str, timeout: float = 60) -> httpx.Response:
@@ -134,7 +56,8 @@ def test_serve_readyz_is_503_until_the_engine_is_loaded(tmp_path: Path) -> None:
                 early_check = check(server.base, FLAGGED)
             except httpx.TransportError:
                 time.sleep(0.02)
-        seen = server.wait_ready()
+        server.wait_ready(timeout=READY_TIMEOUT_S, poll=0.02)
+        seen = server.seen
         assert early_health is not None and early_health.status_code == 200
         assert early_check.status_code == 503, early_check.text  # checks wait for the engine, not hang
         assert early_check.json()["error"]["code"] == "not_ready"
@@ -150,11 +73,11 @@ def test_serve_workers_share_the_port_and_sigterm_drains_in_flight_requests(tmp_
     env = {**RULES_ONLY, "TONECHECK_REQUEST_TIMEOUT_S": "60"}
     with serve(tmp_path, "--workers", "2", env=env) as server:
         server.wait_ready()
-        workers = workers_of(server.proc.pid)
+        workers = child_workers(server.proc.pid)
         deadline = time.monotonic() + 60
         while len(workers) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-            workers = workers_of(server.proc.pid)
+            workers = child_workers(server.proc.pid)
         assert len(workers) == 2, workers
         # Each new connection lands on either worker: 20 ready answers in a row mean both have loaded.
         streak, deadline = 0, time.monotonic() + READY_TIMEOUT_S

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -18,34 +13,12 @@ from threading import Thread
 
 import pytest
 
+from service.devserver import free_port, local_server
 from service.settings import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-TONECHECK = Path(sys.executable).parent / "tonecheck"
 MODEL_READY = (REPO_ROOT / "models" / "tone-head" / "manifest.json").exists()
 STARTUP_TIMEOUT_S = 240  # a cold classifier load on a small CI machine
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"tonecheck serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"tonecheck serve not ready after {STARTUP_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -65,29 +38,15 @@ def tonecheck_server(tmp_path_factory: pytest.TempPathFactory, pane_origin_port:
         pytest.fail("node is needed to build the add-in: install nodejs (see docs/addins.md)")
     subprocess.run([node, str(REPO_ROOT / "add-ins" / "build.js"), "--url", url, "--out", str(out)],
                    check=True, capture_output=True)
-    # Default settings apart from where the add-in lives and which origin may call: drop any
-    # TONECHECK_* the caller's shell carries; never reach a model hub.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TONECHECK_")}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TONECHECK_ADDIN_DIR=str(out / "outlook"),
-               TONECHECK_CORS_ORIGINS=f"http://127.0.0.1:{pane_origin_port}")
+    # Default settings apart from where the add-in lives and which origin may call.
+    env = {"TONECHECK_ADDIN_DIR": str(out / "outlook"),
+           "TONECHECK_CORS_ORIGINS": f"http://127.0.0.1:{pane_origin_port}"}
     if not MODEL_READY:
         # Only while models/tone-head is being trained: with it present the service runs as shipped.
         env["TONECHECK_USE_CLASSIFIER"] = "false"
-    log = Path(tempfile.mkstemp(prefix="tonecheck-serve-", suffix=".log")[1])
-    with log.open("w") as sink:
-        proc = subprocess.Popen([str(TONECHECK), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=REPO_ROOT, env=env, stdout=sink, stderr=sink)
-    try:
-        _wait_ready(url, proc, log)
-        yield {"url": url, "addin": out / "outlook", "classifier": MODEL_READY}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.unlink(missing_ok=True)
+    with local_server(out, env=env, port=port) as running:
+        running.wait_ready(timeout=STARTUP_TIMEOUT_S)
+        yield {"url": running.base, "addin": out / "outlook", "classifier": MODEL_READY}
 
 
 @pytest.fixture(scope="session")
