@@ -119,12 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         results["guide_examples"] = {}
         for system in ("rules", "tonecheck", "baseline"):
             hit = sum(1 for (_, c), (cats, _) in zip(examples, out[system], strict=True) if c and c in cats)
-            clean = sum(1 for (_, c), (cats, h) in zip(examples, out[system], strict=True)
-                        if c is None and not cats and not h)
+            n_clean = sum(1 for (_, c), (cats, h) in zip(examples, out[system], strict=True)
+                          if c is None and not cats and not h)
             n_flag = sum(1 for _, c in examples if c)
             results["guide_examples"][system] = {"flagged_caught": f"{hit}/{n_flag}",
-                                                 "calm_clean": f"{clean}/{len(examples) - n_flag}"}
-            print(f"{system:10s} flagged caught {hit}/{n_flag}  calm clean {clean}/{len(examples) - n_flag}")
+                                                 "calm_clean": f"{n_clean}/{len(examples) - n_flag}"}
+            print(f"{system:10s} flagged caught {hit}/{n_flag}  calm clean {n_clean}/{len(examples) - n_flag}")
     results["seconds"] = round(time.perf_counter() - began, 1)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.json} ({results['seconds']} s)")
