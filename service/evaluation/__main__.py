@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from service.cleanup import clean
 from service.combine import Policy
 from service.detect.classifier import load_classifier
 from service.detect.classifier.data import CORPUS_DIR, SHARED_DIR, enron_eval_lines, guide_examples, read_split
