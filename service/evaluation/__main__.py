@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     gold = [{"id": r.id, "text": r.text, "labels": list(r.labels), "hold": r.hold} for r in rows]
     began = time.perf_counter()
     systems = run([r.text for r in rows])
-    results: dict[str, dict] = {"split": args.split, "rows": len(rows), "model": model_version}
+    results: dict[str, dict] = {"split": args.split, "rows": len(rows), "model_version": model_version}
     for name, preds in systems.items():
         hold = [h or "heated" in cats for cats, h in preds] if name == "baseline" else [h for _, h in preds]
         pred = [{"id": r.id, "categories": sorted(c), "hold": h}
