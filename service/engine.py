@@ -204,7 +204,9 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
         if settings.use_classifier:
             from service.detect.classifier import load_classifier
 
-            classifier, policy, model_version = load_classifier(settings.model_dir, settings.torch_threads)
+            classifier, policy, model_version = load_classifier(
+                settings.model_dir, settings.torch_threads, settings.encoder_precision
+            )
     rules = tune_rules(load_rules([settings.rules_dir]), tuning)
     if tuning.thresholds:
         policy = replace(policy, thresholds={**policy.thresholds, **dict(tuning.thresholds)})

@@ -30,7 +30,9 @@ class Settings(BaseSettings):
         25_000, ge=100, description="Most tokens (words, symbols) in one email, and in one request all told."
     )
     request_timeout_s: float = Field(10.0, gt=0, description="A check that takes longer answers 503.")
-    torch_threads: int = Field(0, ge=0, description="Threads per worker for torch; 0 = torch's default.")
+    # One: on 2 vCPUs a two-thread torch team waits at every op for a thread another process has the core
+    # for; with anything else running, the encoder got 10-60x slower (docs/performance.md). Scale by workers.
+    torch_threads: int = Field(1, ge=0, description="Threads per worker for torch; 0 = torch's default.")
     encoder_precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="Encoder arithmetic: auto = bf16 on CPUs with native bf16 (docs/performance.md)."
     )

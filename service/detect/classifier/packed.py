@@ -23,9 +23,9 @@ from service.detect.classifier.encoder import MAX_TOKENS
 from service.errors import ConfigError
 
 Precision = Literal["fp32", "bf16"]
-# Tokens per forward pass: one pass streams every weight once, so passes should be big; this bounds the
-# activations of a 100-email request (~1536 floats a token in the feed-forward layer: ~50 MB a pass).
-PASS_TOKENS = 8192
+# Tokens per forward pass: each pass reads every weight once, so passes should be big, but this bounds the
+# activations of a large batch (~12 KB a token, ~50 MB a pass); a typical email is ~130 tokens.
+PASS_TOKENS = 4096
 # Sentences per attention call: sorted by length, so a chunk pads little, and padding costs only here.
 ATTENTION_CHUNK = 32
 
