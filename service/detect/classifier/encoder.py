@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -89,15 +90,19 @@ class Encoder:
         self.batch_size = batch_size
         self.dim = int(model.config.hidden_size)
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """One row per text, in input order; texts are sorted by length inside so batches pad little."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+    def _batches(self, texts: list[str]) -> Iterator[tuple[list[int], dict]]:
+        """Tokenised batches of `texts` sorted by length (little padding), with their input positions."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for lo in range(0, len(order), self.batch_size):
+            idx = order[lo : lo + self.batch_size]
+            yield idx, self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                      max_length=MAX_TOKENS, return_tensors="pt")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One row per text, in input order."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
-            for lo in range(0, len(order), self.batch_size):
-                idx = order[lo : lo + self.batch_size]
-                enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                     max_length=MAX_TOKENS, return_tensors="pt")
+            for idx, enc in self._batches(texts):
                 hidden = self.model(**enc).last_hidden_state
                 out[idx] = mean_pool(hidden, enc["attention_mask"]).numpy()
         return out
@@ -105,14 +110,9 @@ class Encoder:
     def hidden_below(self, texts: list[str], top: int) -> list[torch.Tensor]:
         """Per text, the (tokens, dim) states that enter the last `top` layers (training caches these)."""
         out: list[torch.Tensor] = [torch.empty(0)] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with torch.inference_mode():
-            for lo in range(0, len(order), self.batch_size):
-                idx = order[lo : lo + self.batch_size]
-                enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                     max_length=MAX_TOKENS, return_tensors="pt")
+            for idx, enc in self._batches(texts):
                 states = self.model(**enc, output_hidden_states=True).hidden_states[-1 - top]
                 for row, i in enumerate(idx):
-                    n = int(enc["attention_mask"][row].sum())
-                    out[i] = states[row, :n].clone()
+                    out[i] = states[row, : int(enc["attention_mask"][row].sum())].clone()
         return out
