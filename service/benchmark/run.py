@@ -50,7 +50,7 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float) -> tupl
     import torch
 
     from service.benchmark.inprocess import NaiveStack, interleaved, judged_sentences, stages, worst_case
-    from service.detect.classifier.packed import resolve_precision
+    from service.detect.classifier.packed import native_bf16, resolve_precision
     from service.engine import build_engine
 
     settings = get_settings()
@@ -63,6 +63,7 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float) -> tupl
         "torch_threads": threads, "encoder_precision": resolve_precision(settings.encoder_precision)
         if engine.classifier else None, "use_classifier": settings.use_classifier,
         "model": engine.versions.model, "rules": engine.versions.rules, "spacy_pipeline": engine.nlp.pipe_names,
+        "native_bf16": native_bf16(), "torch": torch.__version__,
     }
     systems = {}
     naive_info: dict[str, Any] = {}

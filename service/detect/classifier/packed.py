@@ -23,9 +23,10 @@ from service.detect.classifier.encoder import MAX_TOKENS
 from service.errors import ConfigError
 
 Precision = Literal["fp32", "bf16"]
-# Tokens per forward pass: each pass reads every weight once, so passes should be big, but this bounds the
-# activations of a large batch (~12 KB a token, ~50 MB a pass); a typical email is ~130 tokens.
-PASS_TOKENS = 4096
+# Tokens per forward pass: a typical email is ~130, a long one ~550, so one pass each. For batches it bounds
+# the activations: 500 templates through `tonecheck check` peaked at 725 MB RSS with 8192, 686 with 4096,
+# 637 with 2048, at the same speed (docs/performance.md).
+PASS_TOKENS = 2048
 # Sentences per attention call: sorted by length, so a chunk pads little, and padding costs only here.
 ATTENTION_CHUNK = 32
 
