@@ -8,6 +8,7 @@ import pytest
 
 from service.cleanup import Cleaned, ContentType, clean
 from service.cleanup.placeholders import find_placeholders
+from service.cleanup.unwrap import soft_breaks, unwrap
 from service.findings import IgnoredKind, IgnoredRange
 
 EMAILS = Path(__file__).parent / "fixtures" / "emails"
@@ -25,11 +26,18 @@ def expected(text: str, spec: list[tuple[IgnoredKind, str, str | None]]) -> tupl
 
 
 def assert_masked(cleaned: Cleaned) -> None:
-    """Ignored ranges read as blanks (or a neutral word), everything else is untouched, length kept."""
+    """Ignored ranges read as blanks (or a neutral word), everything else is untouched, length kept.
+
+    The one change outside ignored ranges: a line break that only wraps a paragraph reads as a space.
+    """
     text, analysis = cleaned.text, cleaned.analysis
     assert len(analysis) == len(text)
+    with_breaks = "".join(a if a in "\r\n" else b for a, b in zip(text, analysis, strict=True))
+    soft = set(soft_breaks(with_breaks))
     for i, (a, b) in enumerate(zip(text, analysis, strict=True)):
-        if cleaned.is_ignored(i, i + 1):
+        if a == "\n":
+            assert b == (" " if i in soft else "\n")
+        elif cleaned.is_ignored(i, i + 1):
             assert b in (" ", "x", "\n", "\r") and (b not in "\r\n" or a == b)
         else:
             assert a == b
@@ -296,9 +304,9 @@ def test_cleanup_email_fixture_keeps_only_new_words(
     assert cleaned.ignored == expected(cleaned.text, spec)
     assert cleaned.rendered is (content_type is ContentType.HTML)
     assert_masked(cleaned)
-    # Everything up to the end of the new paragraph is kept and untouched.
+    # Everything up to the end of the new paragraph is kept, untouched but for unwrapped lines.
     cut = cleaned.text.index(last_new_words) + len(last_new_words)
-    assert cleaned.analysis[:cut] == cleaned.text[:cut]
+    assert cleaned.analysis[:cut] == unwrap(cleaned.text[:cut])
     assert not cleaned.is_ignored(0, cut)
     # None of the customer's shouting survives into what is analysed.
     for word in ("RIDICULOUS", "USELESS", "TWICE", "SERIOUS", "THREE", "NOW", "pathetic", "absurd"):
@@ -322,8 +330,8 @@ HTML_CASES = [
         id="gmail-signature",
     ),
     pytest.param(
-        '<p>Your refund is on its way.</p><blockquote type="cite">Absurd!!!</blockquote><p>Sam</p>',
-        "Your refund is on its way.\nAbsurd!!!\nSam\n",
+        '<p>Your refund is on its way.</p><blockquote type="cite">Absurd!!!</blockquote><p>Sam will call you.</p>',
+        "Your refund is on its way.\nAbsurd!!!\nSam will call you.\n",
         [(Q, "Absurd", "\nSam")],
         id="blockquote-type-cite-ends-at-its-close",
     ),

@@ -53,13 +53,13 @@ def test_engine_worded_lines_never_exceed_judged_sentences(rules_engine: Engine,
             ["word " * 25_001], None, "more than 25000 words and symbols", id="email-over-token-cap"
         ),
         pytest.param(
-            ["a\n" * 2_001], None, "more than 2000 sentences", id="email-over-sentence-cap-by-lines"
+            ["a.\n" * 2_001], None, "more than 2000 sentences", id="email-over-sentence-cap-by-lines"
         ),
         pytest.param(
             ["Stop. " * 2_001], None, "more than 2000 sentences", id="email-over-sentence-cap-parsed"
         ),
         pytest.param(["word " * 600] * 2, 1_000, "1200 words and symbols together", id="batch-over-budget"),
-        pytest.param(["fine", "a\n" * 2_001], None, "email 1 has more than 2000", id="names-the-email"),
+        pytest.param(["fine", "a.\n" * 2_001], None, "email 1 has more than 2000", id="names-the-email"),
     ],
 )
 def test_engine_limits_refuse_with_a_clear_message(

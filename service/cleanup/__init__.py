@@ -9,6 +9,7 @@ from enum import StrEnum
 from service.cleanup.html import render_html
 from service.cleanup.placeholders import find_placeholders
 from service.cleanup.plain import find_ignored
+from service.cleanup.unwrap import unwrap
 from service.findings import IgnoredKind, IgnoredRange
 
 
@@ -41,6 +42,23 @@ class Cleaned:
     def is_ignored(self, start: int, end: int) -> bool:
         """True when `[start, end)` touches text that is not the writer's (quote, signature, disclaimer)."""
         return any(r.start < end and start < r.end for r in self.ignored if r.kind in _NOT_JUDGED)
+
+
+# HTML a mail client wrote: a document or block element at the start, or block elements that are closed.
+_HTML_START = re.compile(r"\A\s*<(!doctype\s+html|html|head|body|div|p|table|span|meta|blockquote)\b", re.I)
+_HTML_BLOCK = re.compile(r"<(div|p|br|blockquote|table|span|td)\b[^<>]{0,500}>", re.I)
+_HTML_CLOSE = re.compile(r"</(div|p|blockquote|table|span|td|html|body)\s*>", re.I)
+
+
+def sniff(text: str) -> ContentType:
+    """`text/html` when an undeclared body is plainly HTML (a pasted Gmail or Outlook body), else plain."""
+    if _HTML_START.match(text):
+        return ContentType.HTML
+    head = text[:200_000]
+    blocks = _HTML_BLOCK.finditer(head)
+    if _HTML_CLOSE.search(head) and next(blocks, None) and next(blocks, None):
+        return ContentType.HTML
+    return ContentType.PLAIN
 
 
 _MAX_RUN = 100
@@ -77,8 +95,15 @@ def _mask(text: str, blank: list[IgnoredRange], words: list[IgnoredRange]) -> st
     return "".join(chars)
 
 
-def clean(raw: str, content_type: ContentType = ContentType.PLAIN, extra: list[IgnoredRange] | None = None) -> Cleaned:
-    """Render (for HTML), find quotes, signatures, disclaimers and placeholders, and mask them."""
+def clean(
+    raw: str, content_type: ContentType | None = ContentType.PLAIN, extra: list[IgnoredRange] | None = None
+) -> Cleaned:
+    """Render (for HTML), find quotes, signatures, disclaimers and placeholders, mask them, unwrap lines.
+
+    `content_type=None` means the caller did not say: HTML is sniffed.
+    """
+    if content_type is None:
+        content_type = sniff(raw)
     if content_type is ContentType.HTML:
         text, ranges = render_html(raw)
     else:
@@ -90,4 +115,5 @@ def clean(raw: str, content_type: ContentType = ContentType.PLAIN, extra: list[I
     value_ranges = [p.range for p in placeholders if p.is_value]
     blank = [r for r in merged if r.kind is not IgnoredKind.PLACEHOLDER]
     blank += [p.range for p in placeholders if not p.is_value]
-    return Cleaned(text, _mask(text, blank, value_ranges), merged, content_type is ContentType.HTML)
+    analysis = unwrap(_mask(text, blank, value_ranges))
+    return Cleaned(text, analysis, merged, content_type is ContentType.HTML)

@@ -34,7 +34,7 @@ _SIG_DELIMITER = re.compile(r"^--\s?$")
 _MOBILE_SIG = re.compile(
     r"^\s*(Sent from my \w+|Sent from (Outlook|Mail|Yahoo Mail)\b|Get Outlook for (iOS|Android))", re.I
 )
-_SIGN_OFF = re.compile(
+SIGN_OFF = re.compile(
     r"^\s*(best( regards| wishes)?|kind regards|warm(est)? regards|regards|many thanks|thanks( again| so much)?"
     r"|thank you( so much| again)?|cheers|sincerely|yours( sincerely| truly| faithfully)?|all the best"
     r"|talk soon|speak soon|take care|with thanks|respectfully|best,?\s*\w+)\s*+[,.!]?\s*$",
@@ -52,6 +52,13 @@ _DISCLAIMER = re.compile(
     r"|Any views or opinions (expressed|presented) in this)",
     re.I,
 )
+# A name or initials closing a short reply: "MK", "^MK", "*DL", "— Dana", "Dana R.".
+_NAME_LINE = re.compile(
+    r"^\s*[-–—~^*]{0,2}\s*([A-Z]{1,3}\.?|[A-Z][a-z'’-]+\.?)(\s+([A-Z]{1,3}\.?|[A-Z][a-z'’-]+\.?)){0,2}\s*$"
+)
+# Words that stand alone on a last line as a retort, not as a name.
+_NOT_NAMES = frozenset({"whatever", "fine", "done", "seriously", "really", "unbelievable", "ridiculous", "noted",
+                        "ok", "okay", "sure", "no", "yes", "great", "thanks", "wow", "enough"})
 # A line of four or more words that ends like a sentence is the writer's text, not a signature line.
 _SENTENCE_LINE = re.compile(r"(\S+\s+){3,}\S*[.!?]\s*$")
 _MAX_SIGNATURE_LINES = 8
@@ -92,7 +99,7 @@ def _signature_start(lines: list[tuple[int, int, str]], stop: int) -> int | None
         if below > _MAX_SIGNATURE_LINES:
             break  # every earlier sign-off has too long a block under it; stopping keeps this linear
         below += bool(lines[i][2].strip())
-        if not _SIGN_OFF.match(lines[i][2]):
+        if not SIGN_OFF.match(lines[i][2]):
             continue
         rest = [ln for _, _, ln in lines[i + 1 : stop] if ln.strip()]
         short = all(
@@ -103,6 +110,19 @@ def _signature_start(lines: list[tuple[int, int, str]], stop: int) -> int | None
         )
         if 1 <= len(rest) <= _MAX_SIGNATURE_LINES and short and not any(_DISCLAIMER.match(ln) for ln in rest):
             return i
+    return _closing_line(lines, stop)
+
+
+def _closing_line(lines: list[tuple[int, int, str]], stop: int) -> int | None:
+    """The last line, when it is a lone sign-off ("Kind regards,") or a name or initials under the text."""
+    worded = [i for i in range(stop) if lines[i][2].strip()]
+    if len(worded) < 2:
+        return None  # a one-line reply is all text
+    last = lines[worded[-1]][2]
+    if SIGN_OFF.match(last):
+        return worded[-1]
+    if _NAME_LINE.match(last) and last.strip(" -–—~^*.").lower() not in _NOT_NAMES:
+        return worded[-1]
     return None
 
 
