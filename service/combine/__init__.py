@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from service.cleanup import Cleaned
 from service.combine.messages import MODEL_MESSAGES
-from service.findings import CATEGORIES, Category, Finding, Severity, Source
+from service.findings import CATEGORIES, Category, Finding, Sensitivity, Severity, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +17,24 @@ class Policy:
     thresholds: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0.5))
     calm_veto: float = 0.1  # a contextual rule needs at least this model score for its category
     heat_threshold: float = 0.5
+    # Thresholds at `strict` and `relaxed` (the manifest's, chosen on dev); `default` is `thresholds`.
+    levels: dict[Sensitivity, dict[Category, float]] = field(default_factory=dict)
+
+    def at(self, chosen: Mapping[Category, Sensitivity]) -> Policy:
+        """This policy with each named category's threshold moved to its chosen sensitivity."""
+        moved = {c: self.level(c, s) for c, s in chosen.items() if s is not Sensitivity.DEFAULT}
+        if not moved:
+            return self
+        heat = moved.get(Category.HEATED, self.heat_threshold)
+        return replace(self, thresholds={**self.thresholds, **moved}, heat_threshold=heat)
+
+    def level(self, category: Category, sensitivity: Sensitivity) -> float:
+        """The threshold of `category` at `sensitivity`; halfway to 0 or 1 when the model names none."""
+        base = self.thresholds[category]
+        if sensitivity is Sensitivity.DEFAULT:
+            return base
+        fallback = base / 2 if sensitivity is Sensitivity.STRICT else (1 + base) / 2
+        return self.levels.get(sensitivity, {}).get(category, fallback)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -27,36 +46,37 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _sentence_key(f: Finding) -> int:
-    return f.sentence.start if f.sentence else f.start
+def _unit_of(f: Finding, model: list[Finding]) -> tuple[int, float]:
+    """The start of the model's unit that holds `f`'s first character, and its score for `f`'s category."""
+    for m in model:
+        if m.category is f.category and m.start <= f.start < m.end:
+            return m.start, m.score
+    return (f.sentence.start if f.sentence else f.start), 0.0
 
 
 def combine(rules: list[Finding], model: list[Finding], cleaned: Cleaned, policy: Policy) -> list[Finding]:
     """Final findings: rules confirmed or (if contextual) vetoed by the model, plus confident model-only ones.
 
-    `model` holds one finding per judged sentence and category (its score may be low); an empty list
-    means no classifier ran, and then rule findings stand as they are.
+    `model` holds one finding per judged unit (a sentence, or a fragment with its neighbour) and category
+    (its score may be low); an empty list means no classifier ran, and then rule findings stand as they are.
     """
-    scores = {(_sentence_key(m), m.category): m.score for m in model}
     out: list[Finding] = []
     covered: set[tuple[int, Category]] = set()
     for f in rules:
         if cleaned.is_ignored(f.start, f.end):
             continue
-        sent = _sentence_key(f)
-        agree = scores.get((sent, f.category), 0.0)
+        unit, agree = _unit_of(f, model)
         if model and f.severity is not Severity.HIGH and agree < policy.calm_veto:
             # A contextual rule ("as I mentioned") stands only when the classifier sees some of the
             # same tone in its sentence; strong rules ("per my last email") stand on their own.
             continue
-        covered.add((sent, f.category))
+        covered.add((unit, f.category))
         if agree >= policy.thresholds[f.category]:
             f = f.with_(source=Source.BOTH, score=max(f.score, agree),
                         explanation=f"{f.explanation} The classifier agrees (score {agree:.2f}).")
         out.append(f)
     for m in model:
-        sent = _sentence_key(m)
-        if m.score < policy.thresholds[m.category] or (sent, m.category) in covered:
+        if m.score < policy.thresholds[m.category] or (m.start, m.category) in covered:
             continue
         start, end = _trim(cleaned.text, m.start, m.end)
         if start == end or cleaned.is_ignored(start, end):

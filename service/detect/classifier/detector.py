@@ -5,6 +5,7 @@ from __future__ import annotations
 from service.detect.classifier.encoder import Encoder
 from service.detect.classifier.head import Head
 from service.detect.classifier.packed import PackedEncoder
+from service.detect.classifier.units import units
 from service.findings import CATEGORIES, Finding, Severity, Source, Span
 from service.parse import Parsed
 
@@ -21,18 +22,23 @@ class ClassifierDetector:
         self.head = head
 
     def detect(self, batch: list[Parsed]) -> list[list[Finding]]:
-        """One finding per judged sentence and category, carrying the calibrated probability as score."""
-        sentences = [(i, s) for i, p in enumerate(batch) for s in p.sentences]
+        """One finding per judged unit and category, carrying the calibrated probability as score."""
+        judged = [(i, u) for i, p in enumerate(batch) for u in units(p)]
         out: list[list[Finding]] = [[] for _ in batch]
-        if not sentences:
+        if not judged:
             return out
-        probs = self.head.probabilities(self.encoder.embed([s.text.strip() for _, s in sentences]))
-        for (i, sent), row in zip(sentences, probs, strict=True):
-            for category, score in zip(CATEGORIES, row, strict=True):
-                out[i].append(Finding(
-                    category=category, rule_id=f"model.{category.value}", source=Source.MODEL,
-                    severity=_SEVERITY, score=float(score), start=sent.start_char, end=sent.end_char,
-                    message="", explanation=f"The tone classifier scored this sentence {score:.2f} for "
-                    f"{category.value}.", sentence=Span(sent.start_char, sent.end_char),
-                ))
+        probs = self.head.probabilities(self.encoder.embed([u.text for _, u in judged]))
+        for (i, unit), row in zip(judged, probs, strict=True):
+            out[i] += unit_findings(unit.start, unit.end, row)
         return out
+
+
+def unit_findings(start: int, end: int, row) -> list[Finding]:
+    """The four category findings of one judged unit (training builds the same ones)."""
+    return [
+        Finding(category=category, rule_id=f"model.{category.value}", source=Source.MODEL, severity=_SEVERITY,
+                score=float(score), start=start, end=end, message="",
+                explanation=f"The tone classifier scored this sentence {score:.2f} for {category.value}.",
+                sentence=Span(start, end))
+        for category, score in zip(CATEGORIES, row, strict=True)
+    ]
