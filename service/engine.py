@@ -17,7 +17,7 @@ from service.combine.verdict import Hold, decide, document_scores
 from service.detect import Detector
 from service.detect.rules.schema import RuleSpec
 from service.errors import RuleFileError, TooLarge
-from service.findings import Category, Finding, IgnoredRange, Source, Verdict
+from service.findings import Category, Finding, IgnoredRange, Sensitivity, Source, Verdict
 from service.parse import Parsed, parse_many
 from service.settings import Settings
 
@@ -27,9 +27,10 @@ class EmailInput:
     """One email to check: its text, format, extra ranges to ignore, and inline suppressions (CI)."""
 
     text: str
-    content_type: ContentType = ContentType.PLAIN
+    content_type: ContentType | None = None  # None: not declared, so HTML is sniffed
     ignored: tuple[IgnoredRange, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
+    sensitivity: tuple[tuple[Category, Sensitivity], ...] = ()  # per category; unnamed ones stay default
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,20 +125,21 @@ class Engine:
         reports = []
         for e, p, rf, mf in zip(emails, parsed, rule_hits, model_hits, strict=True):
             mf = [m for m in mf if m.category not in self.disabled]
-            findings = combine(rf, mf, p.cleaned, self.policy)
+            policy = self.policy.at(dict(e.sensitivity))
+            findings = combine(rf, mf, p.cleaned, policy)
             suppressed = [(f, s) for f in findings if (s := _suppressing(f, e.suppressions, p.cleaned.text))]
             findings = [f for f in findings if not any(f is g for g, _ in suppressed)]
             kept_model = [m for m in mf if not p.cleaned.is_ignored(m.start, m.end)
                           and not _suppressing(m, e.suppressions, p.cleaned.text)]
             scores = document_scores(findings, kept_model)
-            verdict, hold = decide(findings, scores, self.policy, self.hold_minutes, now)
+            verdict, hold = decide(findings, scores, policy, self.hold_minutes, now)
             reports.append(
                 Report(p.cleaned.text, p.cleaned.rendered, verdict, tuple(findings), p.cleaned.ignored,
                        scores, hold, len(p.sentences), tuple(suppressed))
             )
         return reports
 
-    def check(self, text: str, content_type: ContentType = ContentType.PLAIN) -> Report:
+    def check(self, text: str, content_type: ContentType | None = None) -> Report:
         """Check one email."""
         return self.check_many([EmailInput(text, content_type)])[0]
 
@@ -169,6 +171,7 @@ class Tuning:
     extra_rules: tuple[tuple[RuleSpec, str, int], ...] = ()  # (rule, file, line) as load_rules gives them
     thresholds: tuple[tuple[Category, float], ...] = ()
     hold_minutes: int | None = None
+    sensitivity: tuple[tuple[Category, Sensitivity], ...] = ()
 
 
 def tune_rules(rules: list[tuple[RuleSpec, str, int]], tuning: Tuning) -> list[tuple[RuleSpec, str, int]]:
@@ -208,6 +211,7 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
                 settings.model_dir, settings.torch_threads, settings.encoder_precision
             )
     rules = tune_rules(load_rules([settings.rules_dir]), tuning)
+    policy = policy.at(dict(tuning.sensitivity))
     if tuning.thresholds:
         policy = replace(policy, thresholds={**policy.thresholds, **dict(tuning.thresholds)})
     return Engine(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -40,6 +41,43 @@ class Verdict(StrEnum):
     SEND = "send"
     REVIEW = "review"
     HOLD = "hold"
+
+
+class Sensitivity(StrEnum):
+    """How readily a category is flagged: `default` puts precision first, as a false hold costs a user."""
+
+    STRICT = "strict"
+    DEFAULT = "default"
+    RELAXED = "relaxed"
+
+
+def sensitivity_map(value: Sensitivity | Mapping[Category, Sensitivity] | None) -> dict[Category, Sensitivity]:
+    """One level for every category, or a per-category mapping, as a mapping."""
+    if value is None:
+        return {}
+    if isinstance(value, Sensitivity):
+        return dict.fromkeys(CATEGORIES, value)
+    return dict(value)
+
+
+def parse_sensitivity(spec: str) -> dict[Category, Sensitivity]:
+    """`strict`, or `heated=relaxed,blame=strict` (the CLI's and the query string's form)."""
+    levels = ", ".join(s.value for s in Sensitivity)
+    names = ", ".join(c.value for c in CATEGORIES)
+    spec = spec.strip()
+    if "=" not in spec:
+        if spec not in {s.value for s in Sensitivity}:
+            raise ValueError(f"sensitivity '{spec}' is not one of {levels} (or CATEGORY=LEVEL pairs)")
+        return sensitivity_map(Sensitivity(spec))
+    out: dict[Category, Sensitivity] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, level = (x.strip() for x in part.partition("="))
+        if name not in {c.value for c in CATEGORIES}:
+            raise ValueError(f"sensitivity: '{name}' is not a category ({names})")
+        if level not in {s.value for s in Sensitivity}:
+            raise ValueError(f"sensitivity: '{level}' for {name} is not one of {levels}")
+        out[Category(name)] = Sensitivity(level)
+    return out
 
 
 class IgnoredKind(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from functools import partial
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from service.api.middleware import error_json
 from service.cleanup import ContentType
 from service.engine import EmailInput, Engine, Report
 from service.errors import CheckTimeout, InputError, NotReady, TooLarge, UnsupportedMediaType
-from service.findings import Verdict
+from service.findings import Category, Sensitivity, Verdict, parse_sensitivity, sensitivity_map
 from service.offsets import OffsetUnit
 from service.respond import text_report, to_response
 from service.respond.schemas import (
@@ -82,18 +83,38 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def _read_check(request: Request, unit: OffsetUnit | None) -> tuple[EmailInput, OffsetUnit]:
+def _levels(value: Sensitivity | Mapping[Category, Sensitivity] | None) -> tuple[tuple[Category, Sensitivity], ...]:
+    return tuple(sensitivity_map(value).items())
+
+
+def _query_levels(spec: str | None) -> dict[Category, Sensitivity] | None:
+    """`?sensitivity=strict` or `?sensitivity=heated=relaxed,blame=strict`, for raw bodies sent with curl."""
+    if spec is None:
+        return None
+    try:
+        return parse_sensitivity(spec)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+
+
+async def _read_check(
+    request: Request, unit: OffsetUnit | None, levels: dict[Category, Sensitivity] | None
+) -> tuple[EmailInput, OffsetUnit]:
     """A `CheckRequest` from JSON, or a raw text/plain or text/html body (for curl)."""
     media = _media_type(request)
     raw = await request.body()
     if media in ("text/plain", "text/html"):
-        return EmailInput(_decode(raw), ContentType(media)), unit or OffsetUnit.CODEPOINT
+        # A body pasted as text/plain is often a copied HTML draft: only text/html is taken at its word.
+        declared = ContentType.HTML if media == "text/html" else None
+        return EmailInput(_decode(raw), declared, sensitivity=_levels(levels)), unit or OffsetUnit.CODEPOINT
     if media in ("application/json", ""):
         try:
             req = CheckRequest.model_validate_json(raw)
         except ValidationError as exc:
             raise InputError(_first_error(exc)) from exc
-        return EmailInput(_unicode(req.text, "text"), req.content_type), unit or req.offset_unit
+        chosen = req.sensitivity if req.sensitivity is not None else levels
+        return EmailInput(_unicode(req.text, "text"), req.content_type, sensitivity=_levels(chosen)), \
+            unit or req.offset_unit
     raise UnsupportedMediaType(
         f"content type '{media}' is not supported; send application/json, text/plain or text/html"
     )
@@ -145,9 +166,10 @@ async def check(
     _: Annotated[str, Depends(caller)],
     format: Annotated[str | None, Query(pattern="^(json|text)$")] = None,  # noqa: A002 - public name
     offset_unit: Annotated[OffsetUnit | None, Query()] = None,
+    sensitivity: Annotated[str | None, Query(description="`strict`, `relaxed`, or `heated=relaxed,...`")] = None,
 ) -> Response:
     """Check a draft sent as JSON (`{"text": ...}`) or as a raw text/plain or text/html body."""
-    email, unit = await _read_check(request, offset_unit)
+    email, unit = await _read_check(request, offset_unit, _query_levels(sensitivity))
     report = (await _run(request, eng, [email]))[0]
     request.state.verdict = report.verdict.value
     if _wants_text(request, format):
@@ -166,7 +188,7 @@ async def check_batch(
     limit = request.app.state.settings.max_batch_emails
     if len(body.emails) > limit:
         raise TooLarge(f"{len(body.emails)} emails in one batch; the limit is {limit}")
-    emails = [EmailInput(_unicode(e.text, f"emails.{i}.text"), e.content_type)
+    emails = [EmailInput(_unicode(e.text, f"emails.{i}.text"), e.content_type, sensitivity=_levels(e.sensitivity))
               for i, e in enumerate(body.emails)]
     reports = await _run(request, eng, emails)
     # The worst verdict of the batch, for the request log.

@@ -7,7 +7,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,7 +20,7 @@ from service.cli.sources import Source, read_source
 from service.combine.messages import MODEL_MESSAGES
 from service.engine import Engine, Report, Tuning, build_engine
 from service.errors import InputError, TonecheckError
-from service.findings import CATEGORIES, Category, Finding, Verdict
+from service.findings import CATEGORIES, Category, Finding, Sensitivity, Verdict
 from service.offsets import OffsetMap
 from service.settings import Settings
 
@@ -112,14 +112,20 @@ def _validate_names(sources: Sequence[Source], configs: Sequence[Config], known:
 
 
 def _engines(
-    settings: Settings, configs: Sequence[Config], base: Engine | None
+    settings: Settings, configs: Sequence[Config], base: Engine | None, levels: dict[Category, Sensitivity]
 ) -> tuple[Engine, dict[Path | None, Engine]]:
-    """One loaded engine, plus a tuned copy (sharing its models) for each config that changes the rules."""
+    """One loaded engine, plus a tuned copy (sharing its models) for each config that changes the rules.
+
+    `levels` (from `--sensitivity`) win over each config file's `sensitivity`.
+    """
     base = base or build_engine(settings)
     by_config: dict[Path | None, Engine] = {}
     for config in configs:
-        tuned = config.tuning != Tuning()
-        by_config[config.path] = build_engine(settings, config.tuning, shared=base) if tuned else base
+        tuning = config.tuning
+        if levels:
+            tuning = replace(tuning, sensitivity=tuple(sorted({**dict(tuning.sensitivity), **levels}.items())))
+        tuned = tuning != Tuning()
+        by_config[config.path] = build_engine(settings, tuning, shared=base) if tuned else base
     return base, by_config
 
 
@@ -155,7 +161,7 @@ def run_check(
     stdin = sys.stdin.read() if any(c.file is None for c in found.files) else None
     sources = [read_source(c, stdin) for c in found.files]
     configs = list({id(c.config): c.config for c in found.files}.values())
-    base, engines = _engines(settings, configs, base)
+    base, engines = _engines(settings, configs, base, getattr(args, "sensitivity", None) or {})
     _validate_names(sources, configs, _known_names(base, configs))
     jobs = args.jobs or auto_jobs(len(sources), base.classifier is not None)
     with _progress(len(sources), stderr) as bar:

@@ -15,7 +15,7 @@ from service.detect.rules.loader import load_rules
 from service.detect.rules.schema import RuleSpec
 from service.engine import Tuning
 from service.errors import ConfigError
-from service.findings import Category
+from service.findings import Category, Sensitivity, parse_sensitivity
 
 CONFIG_FILE = ".tonecheck.toml"
 PYPROJECT = "pyproject.toml"
@@ -33,6 +33,9 @@ class ConfigModel(BaseModel):
         {}, description="Classifier threshold per category (0..1); higher flags less."
     )
     hold_minutes: int | None = Field(None, alias="hold-minutes", ge=1, le=24 * 60)
+    sensitivity: str | dict[str, str] | None = Field(
+        None, description="strict, default or relaxed for every category, or a table per category."
+    )
     include: list[str] | None = Field(None, description="Globs of files to check (default: email templates).")
     exclude: list[str] = Field([], description="Globs of files and folders to skip.")
     rules: list[RuleSpec] = Field([], description="Extra rules, in the schema of rules/*.yaml.")
@@ -92,6 +95,23 @@ def _extra_rules(
     return out + load_rules(files) if files else out
 
 
+def _sensitivity(
+    value: str | dict[str, str] | None, path: Path, text: str, prefix: tuple[str, ...]
+) -> dict[Category, Sensitivity]:
+    """`sensitivity = "strict"` or a `[sensitivity]` table; a bad name fails at its own line."""
+    if value is None:
+        return {}
+    pairs = value.items() if isinstance(value, dict) else [(None, value)]
+    out: dict[Category, Sensitivity] = {}
+    for name, level in pairs:
+        loc = (*prefix, "sensitivity", *([name] if name else []))
+        try:
+            out.update(parse_sensitivity(f"{name}={level}" if name else level))
+        except ValueError as exc:
+            raise ConfigError(f"{path}:{line_of(text, loc)}: {exc}") from exc
+    return out
+
+
 def load_config(path: Path) -> Config:
     """Read and validate one config file; every mistake is a `ConfigError` naming the file and line."""
     try:
@@ -113,11 +133,13 @@ def load_config(path: Path) -> Config:
         line = line_of(text, (*prefix, *err["loc"]))
         raise ConfigError(f"{path}:{line}: {_validation_message(err)}") from exc
     extra = _extra_rules(model, path, text, prefix)
+    levels = _sensitivity(model.sensitivity, path, text, prefix)
     tuning = Tuning(
         disabled=frozenset(model.disable),
         extra_rules=tuple(extra),
         thresholds=tuple(sorted(model.thresholds.items())),
         hold_minutes=model.hold_minutes,
+        sensitivity=tuple(sorted(levels.items())),
     )
     return Config(model, path, text, prefix, tuning)
 

@@ -55,6 +55,16 @@ def _jobs(value: str) -> int:
     return int(value)
 
 
+def _sensitivity(value: str) -> dict[str, str]:
+    """`--sensitivity`: one level for all categories, or CATEGORY=LEVEL pairs."""
+    from service.findings import parse_sensitivity
+
+    try:
+        return parse_sensitivity(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 _CHECK_EPILOG = """\
 exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, config or input error.
 Suppress inline with <!-- tonecheck: off --> ... <!-- tonecheck: on --> or
@@ -89,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="use this .tonecheck.toml or pyproject.toml for every file (no discovery)")
     check.add_argument("--jobs", type=_jobs, default=0, metavar="N",
                        help="worker processes (default: one per core for large rules-only runs, else 1)")
+    check.add_argument("--sensitivity", type=_sensitivity, default=None, metavar="LEVEL",
+                       help="strict, default or relaxed, for all categories or as heated=relaxed,blame=strict; "
+                       "overrides the config file (default: precision first)")
     check.add_argument("--rules-only", action="store_true",
                        help="skip the classifier, as TONECHECK_USE_CLASSIFIER=false does (faster)")
     check.set_defaults(run=_check)

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.cleanup import ContentType
-from service.findings import Category, IgnoredKind, Severity, Source, Verdict
+from service.findings import Category, IgnoredKind, Sensitivity, Severity, Source, Verdict
 from service.offsets import OffsetUnit
 
 
@@ -18,8 +18,15 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(description="The draft, as plain text or HTML (quoted history may stay in).")
-    content_type: ContentType = Field(ContentType.PLAIN, description="`text/plain` or `text/html`.")
+    content_type: ContentType | None = Field(
+        None, description="`text/plain` or `text/html`; when left out, an HTML body is recognised by its tags."
+    )
     offset_unit: OffsetUnit = Field(OffsetUnit.CODEPOINT, description="Unit of every `start`/`end`.")
+    sensitivity: Sensitivity | dict[Category, Sensitivity] | None = Field(
+        None,
+        description="`strict`, `default` or `relaxed` for every category, or per category "
+        '(`{"heated": "relaxed"}`). Default puts precision first.',
+    )
 
 
 class BatchRequest(BaseModel):

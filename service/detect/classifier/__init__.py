@@ -13,7 +13,7 @@ from service.detect.classifier.head import Head
 from service.detect.classifier.manifest import HEAD_FILE, TOP_FILE, read_manifest
 from service.detect.classifier.packed import PackedEncoder, resolve_precision
 from service.errors import ConfigError
-from service.findings import Category
+from service.findings import Category, Sensitivity
 
 
 def load_classifier(
@@ -39,5 +39,7 @@ def load_classifier(
         thresholds={Category(k): v for k, v in manifest.thresholds.items()},
         calm_veto=manifest.calm_veto,
         heat_threshold=manifest.heat_threshold,
+        levels={Sensitivity(level): {Category(k): v for k, v in values.items()}
+                for level, values in manifest.sensitivity.items()},
     )
     return ClassifierDetector(encoder, head), policy, manifest.version

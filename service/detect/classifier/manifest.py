@@ -40,6 +40,7 @@ class Manifest(BaseModel):
     hidden: int
     head_sha256: str
     thresholds: dict[str, float]
+    sensitivity: dict[str, dict[str, float]] = {}  # "strict"/"relaxed" -> category -> threshold
     calm_veto: float
     heat_threshold: float
     seed: int
