@@ -44,6 +44,51 @@ def read_split(name: str, corpus_dir: Path = CORPUS_DIR) -> list[Row]:
     return rows
 
 
+# Rows written for tonecheck by independent writers (models/data/writers/README.md). One writer's rows are
+# held out whole as dev: thresholds chosen on a writer the model never saw transfer to other hands.
+WRITERS_DIR = CORPUS_DIR / "writers"
+DEV_WRITERS = frozenset({"w6"})
+# Real calm text from public corpora (models/data/public_sources.py writes it outside the repo).
+PUBLIC_DIR = REPO_ROOT.parent / "public-data"
+PUBLIC_TRAIN_PER_SOURCE = 4_000
+PUBLIC_DEV_PER_SOURCE = 500
+
+
+def _writer_row(writer: str, rid: str, d: dict) -> Row:
+    return Row(f"{writer}-{rid}", d["text"], tuple(d["labels"]), bool(d["hold"]))
+
+
+def writer_rows(dev: bool, writers_dir: Path = WRITERS_DIR) -> list[Row]:
+    """The writers' rows (dev: the held-out writers'); training also gets each problem sentence on its own."""
+    rows: list[Row] = []
+    for part in sorted(writers_dir.glob("w*/part-*.jsonl")):
+        writer = part.parent.name
+        if (writer in DEV_WRITERS) != dev:
+            continue
+        for n, line in enumerate(part.read_text(encoding="utf-8").splitlines()):
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            rows.append(_writer_row(writer, f"{part.stem}-{n}", d))
+            if not dev:
+                for k, span in enumerate(d.get("problem_spans") or []):
+                    labels = tuple(span["labels"])
+                    rows.append(Row(f"{writer}-{part.stem}-{n}-s{k}", span["text"], labels, "heated" in labels))
+    return rows
+
+
+def public_calm_rows(dev: bool, public_dir: Path = PUBLIC_DIR) -> list[Row]:
+    """Real calm utterances (service dialogue system turns, detoxified and warm comments), disjoint train/dev."""
+    rows: list[Row] = []
+    for path in sorted((public_dir / "train").glob("*.txt")):
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        order = sorted(range(len(lines)), key=lambda i: hashlib.sha256(f"{path.stem}:{i}".encode()).digest())
+        picked = order[PUBLIC_TRAIN_PER_SOURCE : PUBLIC_TRAIN_PER_SOURCE + PUBLIC_DEV_PER_SOURCE] if dev \
+            else order[:PUBLIC_TRAIN_PER_SOURCE]
+        rows += [Row(f"{path.stem}-{i}", lines[i], (), False) for i in sorted(picked)]
+    return rows
+
+
 def enron_lines(shared_dir: Path = SHARED_DIR) -> list[str]:
     """Enron P_9 sentences (the most polite tenth of real business mail), or [] when shared/ is absent."""
     path = shared_dir / ENRON_P9

@@ -10,6 +10,7 @@ import copy
 import json
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +26,12 @@ from service.detect.classifier.data import (
     enron_dev_rows,
     enron_train_rows,
     extra_train_rows,
+    public_calm_rows,
     read_split,
     rows_sha256,
+    writer_rows,
 )
+from service.detect.classifier.detector import unit_findings
 from service.detect.classifier.encoder import (
     ENCODER_PACKAGE,
     MAX_TOKENS,
@@ -48,9 +52,10 @@ from service.detect.classifier.manifest import (
     Manifest,
     file_sha256,
 )
+from service.detect.classifier.units import units
 from service.detect.rules.detector import RuleDetector
 from service.detect.rules.loader import load_rules
-from service.findings import CATEGORIES, Category, Finding, Severity, Source, Span, Verdict
+from service.findings import CATEGORIES, Category, Finding, Verdict
 from service.parse import Parsed, load_pipeline, parse_many
 from service.settings import Settings
 
@@ -68,6 +73,10 @@ FT_HEAD_LR = 1e-3
 CALM_FP_WEIGHT = 3.0
 CALM_FP_BUDGET = 0.02
 REAL_FP_BUDGET = 0.01
+# A false hold on a friendly reply is the worst defect: below this hold precision on dev, and above this
+# share of real calm text held, the objective pays steeply.
+HOLD_PRECISION_FLOOR = 0.92
+REAL_HELD_BUDGET = 0.005
 
 
 def seed_everything(seed: int) -> None:
@@ -84,10 +93,10 @@ def parse_rows(nlp, rows: list[Row], max_sentences: int) -> list[Parsed]:
 
 
 def bag_sentences(parsed: list[Parsed]) -> tuple[list[str], list[int]]:
-    """All judged sentence texts, and for each the index of its row (its "bag")."""
+    """All judged unit texts (what the detector scores), and for each the index of its row (its "bag")."""
     texts, owners = [], []
     for i, p in enumerate(parsed):
-        sents = [s.text.strip() for s in p.sentences] or [p.cleaned.text.strip() or "."]
+        sents = [u.text for u in units(p)] or [p.cleaned.text.strip() or "."]
         texts += sents
         owners += [i] * len(sents)
     return texts, owners
@@ -221,17 +230,14 @@ def fit_platt(head: Head, emb: np.ndarray, owners: list[int], targets: np.ndarra
 def model_findings(parsed: list[Parsed], probs: np.ndarray, owners: list[int]) -> list[list[Finding]]:
     """Model findings per row from precomputed sentence probabilities (what ClassifierDetector returns)."""
     out: list[list[Finding]] = [[] for _ in parsed]
-    cursor = {i: 0 for i in range(len(parsed))}
+    judged = [units(p) for p in parsed]
+    cursor = dict.fromkeys(range(len(parsed)), 0)
     for row, owner in zip(probs, owners, strict=True):
-        p = parsed[owner]
         k = cursor[owner]
         cursor[owner] += 1
-        if k >= len(p.sentences):
-            continue
-        s = p.sentences[k]
-        for c, score in zip(CATEGORIES, row, strict=True):
-            out[owner].append(Finding(c, f"model.{c.value}", Source.MODEL, Severity.MEDIUM, float(score),
-                                      s.start_char, s.end_char, "", sentence=Span(s.start_char, s.end_char)))
+        if k < len(judged[owner]):  # past the end: the stand-in text of a row with no judged unit
+            u = judged[owner][k]
+            out[owner] += unit_findings(u.start, u.end, row)
     return out
 
 
@@ -260,6 +266,8 @@ def metrics(rows: list[Row], preds: list[tuple[set[str], bool]]) -> dict[str, fl
         rc = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * pr * rc / (pr + rc) if pr + rc else 0.0
         res[f"f1_{c.value}"] = round(f1, 4)
+        res[f"p_{c.value}"] = round(pr, 4)
+        res[f"r_{c.value}"] = round(rc, 4)
         f1s.append(f1)
     calm = [(r, p) for r, p in zip(rows, preds, strict=True) if not r.labels]
     res["macro_f1"] = round(sum(f1s) / len(f1s), 4)
@@ -271,10 +279,13 @@ def metrics(rows: list[Row], preds: list[tuple[set[str], bool]]) -> dict[str, fl
 
 
 def objective(m: dict[str, float]) -> float:
-    """Macro-F1 and hold recall, minus a steep price for calm false alarms (corpus and real mail)."""
+    """Macro-F1 and hold recall, minus a steep price for calm false alarms and false holds (corpus and real mail)."""
     calm = CALM_FP_WEIGHT * max(0.0, m["calm_fp_rate"] - CALM_FP_BUDGET) + 0.5 * m["calm_fp_rate"]
     real = CALM_FP_WEIGHT * max(0.0, m.get("real_calm_fp_rate", 0.0) - REAL_FP_BUDGET)
-    return m["macro_f1"] + 0.25 * m["hold_recall"] - calm - real - 0.5 * m.get("real_calm_fp_rate", 0.0)
+    held = CALM_FP_WEIGHT * (max(0.0, HOLD_PRECISION_FLOOR - m["hold_precision"])
+                             + 2 * max(0.0, m.get("real_calm_held_rate", 0.0) - REAL_HELD_BUDGET))
+    return (m["macro_f1"] + 0.25 * m["hold_recall"] - calm - real - held
+            - 0.5 * m.get("real_calm_fp_rate", 0.0))
 
 
 def _evaluate(dev, real, policy: Policy) -> dict[str, float]:
@@ -283,6 +294,7 @@ def _evaluate(dev, real, policy: Policy) -> dict[str, float]:
     if real is not None:
         preds = predict(*real, policy)
         m["real_calm_fp_rate"] = round(sum(1 for c, h in preds if c or h) / max(1, len(preds)), 4)
+        m["real_calm_held_rate"] = round(sum(1 for _, h in preds if h) / max(1, len(preds)), 4)
     return m
 
 
@@ -309,6 +321,34 @@ def choose_policy(dev, real=None) -> tuple[Policy, dict[str, float]]:
             if score > best + 1e-9:
                 best, policy = score, cand
     return policy, _evaluate(dev, real, policy)
+
+
+def _f_beta(p: float, r: float, beta: float) -> float:
+    return (1 + beta**2) * p * r / (beta**2 * p + r) if p + r else 0.0
+
+
+def sensitivity_levels(dev, policy: Policy) -> dict[str, dict[str, float]]:
+    """Per category: `strict` maximises F2 at or below the default threshold, `relaxed` F0.5 at or above it.
+
+    Where dev finds no better point, the level sits halfway to 0 (strict) or to 1 (relaxed).
+    """
+    grid = [round(x, 2) for x in np.arange(0.05, 0.991, 0.05)]
+    out: dict[str, dict[str, float]] = {"strict": {}, "relaxed": {}}
+    for c in CATEGORIES:
+        base = policy.thresholds[c]
+        scored = []
+        for t in grid:
+            cand = replace(policy, thresholds={**policy.thresholds, c: t},
+                           heat_threshold=t if c is Category.HEATED else policy.heat_threshold)
+            m = metrics(dev[0], predict(*dev[1:], cand))
+            scored.append((t, m[f"p_{c.value}"], m[f"r_{c.value}"]))
+        below = [(_f_beta(p, r, 2), t) for t, p, r in scored if t < base]
+        above = [(_f_beta(p, r, 0.5), -t) for t, p, r in scored if t > base]
+        best_below = max(below, default=None)
+        best_above = max(above, default=None)
+        out["strict"][c.value] = best_below[1] if best_below else round(base / 2, 3)
+        out["relaxed"][c.value] = -best_above[1] if best_above else round((1 + base) / 2, 3)
+    return out
 
 
 def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_path: Path,
@@ -339,15 +379,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policy-only", action="store_true",
                         help="keep the trained model in --out and only re-choose its thresholds on dev")
     parser.add_argument("--no-enron", action="store_true", help="train without the Enron calm sentences")
+    parser.add_argument("--no-public", action="store_true", help="train without the public calm text")
     args = parser.parse_args(argv)
     began = time.time()
     seed_everything(SEED)
     settings = Settings(use_classifier=False)
     nlp = load_pipeline(settings.spacy_model)
     rules = RuleDetector(load_rules([settings.rules_dir]), nlp)
-    train_rows = (read_split("train", args.data) + extra_train_rows(args.data)
-                  + ([] if args.no_enron else enron_train_rows()))
-    dev_rows = read_split("dev", args.data)
+    parts = {
+        "corpus_train": read_split("train", args.data),
+        "corpus_train_extra": extra_train_rows(args.data),
+        "writers": writer_rows(dev=False),
+        "enron_calm": [] if args.no_enron else enron_train_rows(),
+        "public_calm": [] if args.no_public else public_calm_rows(dev=False),
+    }
+    train_rows = [r for rows in parts.values() for r in rows]
+    dev_rows = read_split("dev", args.data) + writer_rows(dev=True)
     enc_dir = encoder_dir()
     encoder = Encoder(enc_dir)
     print(f"train rows {len(train_rows)}  dev rows {len(dev_rows)}")
@@ -370,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     d_probs = head.probabilities(d_emb)
     rule_hits = rules.detect(dev_parsed)
     model_hits = model_findings(dev_parsed, d_probs, d_owners)
-    real_rows = enron_dev_rows()
+    real_rows = enron_dev_rows() + public_calm_rows(dev=True)
     real = None
     if real_rows:
         r_parsed = parse_rows(nlp, real_rows, settings.max_sentences)
@@ -380,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trained and calibrated in {time.time() - began:.0f} s", flush=True)
     policy, dev_metrics = choose_policy((dev_rows, dev_parsed, rule_hits, model_hits), real)
     print("dev:", json.dumps(dev_metrics))
+    levels = sensitivity_levels((dev_rows, dev_parsed, rule_hits, model_hits), policy)
+    print("sensitivity:", json.dumps(levels))
 
     head.save(args.out / HEAD_FILE)
     manifest = Manifest(
@@ -392,14 +441,13 @@ def main(argv: list[str] | None = None) -> int:
         hidden=HIDDEN,
         head_sha256=file_sha256(args.out / HEAD_FILE),
         thresholds={c.value: t for c, t in policy.thresholds.items()},
+        sensitivity=levels,
         calm_veto=policy.calm_veto,
         heat_threshold=policy.heat_threshold,
         seed=SEED,
         training_data_sha256=rows_sha256(train_rows),
-        training_rows={"corpus_train": len(read_split("train", args.data)),
-                       "corpus_train_extra": len(extra_train_rows(args.data)),
-                       "enron_calm": 0 if args.no_enron else len(enron_train_rows()),
-                       "dev": len(dev_rows)},
+        training_rows={**{name: len(rows) for name, rows in parts.items()}, "dev": len(dev_rows),
+                       "real_calm_dev": len(real_rows)},
         metrics={"dev": dev_metrics},
     )
     (args.out / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
