@@ -98,3 +98,22 @@ def test_clean_sniffs_only_when_no_type_is_declared():
     html = "<div>Thanks for the call.</div><div>The refund is on its way.</div>"
     assert clean(html, None).rendered
     assert not clean(html, ContentType.PLAIN).rendered
+
+
+@pytest.mark.parametrize("name", ["gmail_reply.html", "outlook_web_reply.html", "outlook_desktop_reply.html",
+                                  "apple_mail_reply.html", "thunderbird_reply.html", "yahoo_reply.html"])
+def test_sniffed_client_html_cleans_exactly_as_declared_html(name: str):
+    from pathlib import Path
+
+    raw = (Path(__file__).parent / "fixtures" / "emails" / name).read_text(encoding="utf-8")
+    assert sniff(raw) is ContentType.HTML
+    assert clean(raw, None) == clean(raw, ContentType.HTML)
+
+
+@pytest.mark.parametrize("name", ["outlook_plain_reply.txt", "gmail_plain_reply_wrapped.txt",
+                                  "furious_quote_calm_reply.txt", "disclaimer_reply.txt"])
+def test_sniffed_plain_mail_stays_plain(name: str):
+    from pathlib import Path
+
+    raw = (Path(__file__).parent / "fixtures" / "emails" / name).read_text(encoding="utf-8")
+    assert sniff(raw) is ContentType.PLAIN
