@@ -25,6 +25,7 @@ from service.detect.classifier.data import (
     Row,
     enron_eval_lines,
     guide_examples,
+    read_rows,
     read_split,
 )
 from service.engine import EmailInput, Engine, Report, build_engine
@@ -74,16 +75,6 @@ def public_gates(public: Path) -> dict[str, list[str]]:
     for path in sorted((public / "gate").glob("*.jsonl")):
         out[path.stem] = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
     return out
-
-
-def read_rows(path: Path) -> list[Row]:
-    """A labelled JSONL set in the scorer's format."""
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            d = json.loads(line)
-            rows.append(Row(d["id"], d["text"], tuple(d["labels"]), bool(d["hold"])))
-    return rows
 
 
 def run(engine: Engine, texts: list[str]) -> list[Prediction]:

@@ -35,7 +35,11 @@ class Row:
 
 def read_split(name: str, corpus_dir: Path = CORPUS_DIR) -> list[Row]:
     """Rows of `train`, `dev` or `test`."""
-    path = corpus_dir / f"{name}.jsonl"
+    return read_rows(corpus_dir / f"{name}.jsonl")
+
+
+def read_rows(path: Path) -> list[Row]:
+    """A labelled JSONL set in the scorer's format (the corpus splits, the blind test)."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
