@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from model_required import require_model
 
 from service.engine import Engine, build_engine
 from service.parse import load_pipeline
 from service.settings import REPO_ROOT, Settings
-
-MODEL_READY = (REPO_ROOT / "models" / "tone-head" / "manifest.json").exists()
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +25,7 @@ def rules_engine() -> Engine:
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     """The full engine as the service builds it: real spaCy pipeline, rules and trained classifier."""
-    if not MODEL_READY:
-        pytest.fail("models/tone-head is missing: run `make train`")
+    require_model()
     return build_engine(Settings())
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from model_required import require_model
 
 from service.detect.classifier.data import read_split
 from service.detect.classifier.encoder import Encoder, encoder_dir
@@ -20,9 +21,7 @@ from service.detect.classifier.head import Head
 from service.detect.classifier.manifest import HEAD_FILE, TOP_FILE, read_manifest
 from service.detect.classifier.packed import PackedEncoder, native_bf16, resolve_precision
 from service.errors import ConfigError
-from service.settings import REPO_ROOT, Settings
 
-MODEL_READY = (REPO_ROOT / "models" / "tone-head" / "manifest.json").exists()  # as in conftest.py
 BF16_TOLERANCE = 0.03
 MARGIN = 0.02
 BORDERLINE_SHARE = 0.02
@@ -45,10 +44,8 @@ def test_classifier_packed_precision_rejects_unknown() -> None:
 
 @pytest.fixture(scope="module")
 def trained():
-    """The trained model's files, fp32 transformers encoder, head and manifest (skips without a model)."""
-    if not MODEL_READY:
-        pytest.skip("models/tone-head is missing: run `make train`")
-    model_dir = Settings().model_dir
+    """The trained model's files, fp32 transformers encoder, head and manifest."""
+    model_dir = require_model()
     manifest = read_manifest(model_dir)
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
     torch.set_num_threads(1)  # fixed order of float sums, so repeated runs agree bit for bit

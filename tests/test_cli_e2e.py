@@ -10,13 +10,13 @@ import sys
 
 import jsonschema
 import pytest
+from model_required import require_model
 
 from service.settings import REPO_ROOT
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "tonecheck")
 T = "tests/fixtures/templates/"
 SCHEMA = REPO_ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
-MODEL_READY = (REPO_ROOT / "models" / "tone-head" / "manifest.json").exists()  # as in conftest.py
 # High-severity rule findings in the fixtures: the classifier never vetoes these, so they hold with it.
 HIGH = [
     (T + "flagged/heated.txt", "heated.piled_punctuation", 3, 24, 3, 27),
@@ -54,10 +54,7 @@ def test_cli_e2e_console_script_annotates_on_github_actions() -> None:
 @pytest.mark.slow
 def test_cli_e2e_default_settings(tmp_path) -> None:
     """The fixture folder with the default settings: the classifier runs once models/tone-head exists."""
-    if not MODEL_READY:
-        pytest.skip(
-            "models/tone-head is missing (run `make train`); the default settings need the classifier"
-        )
+    require_model()
     sarif = tmp_path / "tonecheck.sarif"
     done = run(T.rstrip("/"), "--format", "sarif", "-o", str(sarif))
     assert done.returncode == 1, done.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from model_required import require_model
 
 from service.devserver import local_server
 from service.settings import REPO_ROOT
@@ -22,8 +23,7 @@ CURL_EXAMPLE = "As I said in my last email, you failed to attach the form."
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """Start `tonecheck serve` with default settings on a free port, wait for /readyz, stop it afterwards."""
-    if not (REPO_ROOT / "models" / "tone-head" / "manifest.json").exists():
-        pytest.fail("models/tone-head is missing: run `make train`")
+    require_model()
     with local_server(tmp_path) as running:
         running.wait_ready(timeout=READY_TIMEOUT_S)
         yield running.base

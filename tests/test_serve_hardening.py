@@ -17,14 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from model_required import require_model
 
 from service.devserver import child_workers, local_server
-from service.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
 TONECHECK = Path(sys.executable).parent / "tonecheck"
-MODEL_READY = (REPO_ROOT / "models" / "tone-head" / "manifest.json").exists()
 READY_TIMEOUT_S = 120
 RULES_ONLY = {"TONECHECK_USE_CLASSIFIER": "false"}
 FLAGGED = "As I said in my last email, you failed to attach the form."
@@ -47,7 +46,8 @@ def check(base: str, text: str, timeout: float = 60) -> httpx.Response:
 def test_serve_readyz_is_503_until_the_engine_is_loaded(tmp_path: Path) -> None:
     # Default settings (the classifier too, once trained): the server listens at once and loads in the
     # background, so orchestrators see it alive but not ready.
-    with serve(tmp_path, env=None if MODEL_READY else RULES_ONLY) as server:
+    require_model()
+    with serve(tmp_path) as server:
         early_health, early_check = None, None
         deadline = time.monotonic() + 30
         while early_health is None and time.monotonic() < deadline:
@@ -65,7 +65,7 @@ def test_serve_readyz_is_503_until_the_engine_is_loaded(tmp_path: Path) -> None:
         not_ready = [s for s in seen if s != "refused"]
         assert not_ready == [503] * (len(not_ready) - 1) + [200]  # never ready, then not ready again
         ready = httpx.get(f"{server.base}/readyz", timeout=5).json()
-        assert ready["status"] == "ready" and (ready["model"] is not None) == MODEL_READY
+        assert ready["status"] == "ready" and ready["model"] is not None
         assert check(server.base, FLAGGED).json()["verdict"] == "review"
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from threading import Thread
 
 import pytest
+from model_required import require_model
 
 from service.devserver import free_port, local_server
 from service.settings import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-MODEL_READY = (REPO_ROOT / "models" / "tone-head" / "manifest.json").exists()
 STARTUP_TIMEOUT_S = 240  # a cold classifier load on a small CI machine
 
 
@@ -41,12 +41,10 @@ def tonecheck_server(tmp_path_factory: pytest.TempPathFactory, pane_origin_port:
     # Default settings apart from where the add-in lives and which origin may call.
     env = {"TONECHECK_ADDIN_DIR": str(out / "outlook"),
            "TONECHECK_CORS_ORIGINS": f"http://127.0.0.1:{pane_origin_port}"}
-    if not MODEL_READY:
-        # Only while models/tone-head is being trained: with it present the service runs as shipped.
-        env["TONECHECK_USE_CLASSIFIER"] = "false"
+    require_model()
     with local_server(out, env=env, port=port) as running:
         running.wait_ready(timeout=STARTUP_TIMEOUT_S)
-        yield {"url": running.base, "addin": out / "outlook", "classifier": MODEL_READY}
+        yield {"url": running.base, "addin": out / "outlook", "classifier": True}
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +65,11 @@ def other_origin(tonecheck_server: dict, pane_origin_port: int) -> Iterator[str]
 def browser() -> Iterator[object]:
     """Debian's headless chromium via Playwright; Playwright never downloads a browser here."""
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: `apt-get install -y chromium` (CI installs it)")
+        # In CI a missing browser is a failure: a green run must have run the browser tests.
+        message = "/usr/bin/chromium is missing: `apt-get install -y chromium` (`make test` installs it as root)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     from playwright.sync_api import sync_playwright
 
