@@ -11,7 +11,6 @@ import yaml
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
-from service.detect.classifier import encoder as encoder_module
 from service.detect.classifier.manifest import HEAD_FILE, MANIFEST, TOP_FILE, read_manifest
 from service.engine import EmailInput
 from service.errors import ConfigError
@@ -67,21 +66,23 @@ def test_classifier_embeds_every_sentence_in_one_call(engine, monkeypatch):
     assert calls[0] == 4
 
 
-def test_classifier_loads_once_per_process(engine, monkeypatch):
-    built: list[int] = []
-    loads: list[int] = []
-    monkeypatch.setattr(encoder_module.Encoder, "__init__",
-                        lambda *a, **k: loads.append(1) or pytest.fail("the encoder was rebuilt"))
+def test_classifier_loads_once_per_process(monkeypatch):
+    """The app's own builder (build_engine) loads the classifier and its encoder once, not per request."""
+    from service.detect import classifier as classifier_module
+    from service.detect.classifier import packed
 
-    def factory(settings: Settings):
-        built.append(1)
-        return engine
-
-    with TestClient(create_app(Settings(), engine_factory=factory)) as client:
-        for text in ("You failed to attach the form.", "Thanks so much, see you Monday!"):
-            assert client.post("/v1/check", json={"text": text}).status_code == 200
-    assert built == [1]
-    assert loads == []
+    loads: list[str] = []
+    real_load, real_init = classifier_module.load_classifier, packed.PackedEncoder.__init__
+    monkeypatch.setattr(classifier_module, "load_classifier",
+                        lambda *a, **k: loads.append("classifier") or real_load(*a, **k))
+    monkeypatch.setattr(packed.PackedEncoder, "__init__",
+                        lambda self, *a, **k: loads.append("encoder") or real_init(self, *a, **k))
+    with TestClient(create_app(Settings())) as client:
+        for text in ("You failed to attach the form.", "Thanks so much, see you Monday!", "Per my last email."):
+            response = client.post("/v1/check", json={"text": text})
+            assert response.status_code == 200
+            assert response.json()["versions"]["model"]  # the classifier took part
+    assert loads == ["classifier", "encoder"]
 
 
 @pytest.mark.parametrize(("text", "flag", "verdict"), CASES, ids=[c[0][:50] for c in CASES])
