@@ -12,7 +12,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 # Playwright drives Debian's chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install dev run test test-js browser train eval bench load lint clean
+.PHONY: install dev run test test-fast test-js browser train eval bench load lint clean
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,15 +35,19 @@ run: install  ## set up and start the service on $(HOST):$(PORT)
 test: dev test-js browser  ## set up and run the whole test suite (Python, browser, add-in JavaScript)
 	$(VENV)/bin/pytest
 
+test-fast: dev  ## every test that needs no real server or browser (about 30 s)
+	$(VENV)/bin/pytest -m "not slow and not browser" -q
+
 add-ins/node_modules/.package-lock.json: add-ins/package.json add-ins/package-lock.json
 	npm ci --prefix add-ins --no-audit --no-fund
 
 test-js: add-ins/node_modules/.package-lock.json  ## the add-ins' Node tests (node --test)
 	npm test --prefix add-ins
 
-browser:  ## Debian's chromium for the browser tests (Playwright never downloads one)
+browser:  ## Debian's chromium for the browser tests (Playwright never downloads one); in CI a failure stops the run
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  { [ -n "$$CI" ] && echo "error: chromium could not be installed; CI must run the browser tests" && exit 1; } || \
 	  echo "warning: chromium is not installed and this user cannot apt-get it; browser tests will be skipped"
 
 train: install  ## rebuild models/tone-head from models/data (seeded, deterministic)
