@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -46,12 +47,21 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _unit_of(f: Finding, model: list[Finding]) -> tuple[int, float]:
-    """The start of the model's unit that holds `f`'s first character, and its score for `f`'s category."""
-    for m in model:
-        if m.category is f.category and m.start <= f.start < m.end:
+class _Units:
+    """The model's units per category, sorted, so a rule finds its unit by bisection (long emails stay linear)."""
+
+    def __init__(self, model: list[Finding]) -> None:
+        self.by_category: dict[Category, list[Finding]] = {}
+        for m in sorted(model, key=lambda m: m.start):
+            self.by_category.setdefault(m.category, []).append(m)
+        self.starts = {c: [m.start for m in ms] for c, ms in self.by_category.items()}
+
+    def of(self, f: Finding) -> tuple[int, float]:
+        """The start of the unit that holds `f`'s first character, and its score for `f`'s category."""
+        i = bisect_right(self.starts.get(f.category, []), f.start) - 1
+        if i >= 0 and f.start < (m := self.by_category[f.category][i]).end:
             return m.start, m.score
-    return (f.sentence.start if f.sentence else f.start), 0.0
+        return (f.sentence.start if f.sentence else f.start), 0.0
 
 
 def combine(rules: list[Finding], model: list[Finding], cleaned: Cleaned, policy: Policy) -> list[Finding]:
@@ -62,10 +72,11 @@ def combine(rules: list[Finding], model: list[Finding], cleaned: Cleaned, policy
     """
     out: list[Finding] = []
     covered: set[tuple[int, Category]] = set()
+    units = _Units(model)
     for f in rules:
         if cleaned.is_ignored(f.start, f.end):
             continue
-        unit, agree = _unit_of(f, model)
+        unit, agree = units.of(f)
         if model and f.severity is not Severity.HIGH and agree < policy.calm_veto:
             # A contextual rule ("as I mentioned") stands only when the classifier sees some of the
             # same tone in its sentence; strong rules ("per my last email") stand on their own.
