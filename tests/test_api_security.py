@@ -152,7 +152,9 @@ def test_api_security_missing_key_file_refuses_to_start(tmp_path: Path) -> None:
     ("origin", "allowed"),
     [
         (ORIGIN, True),
+        (ORIGIN + "/", True),  # classic Outlook on Windows sends the origin with a trailing slash
         ("https://evil.example.com", False),
+        ("https://evil.example.com/", False),
         ("https://outlook.office.com.evil.example.com", False),
         ("null", False),
     ],

@@ -153,7 +153,8 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
-            Cors, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "OPTIONS"],
+            Cors, allow_origins=[o.rstrip("/") for o in settings.cors_origins],
+            allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"], max_age=600,
         )

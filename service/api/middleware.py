@@ -95,6 +95,10 @@ class RequestLog:
 class Cors(CORSMiddleware):
     """Starlette's CORS, but other origins get no CORS header at all and a refusal has the error shape."""
 
+    def is_allowed_origin(self, origin: str) -> bool:
+        """Exact match, ignoring one trailing slash: classic Outlook on Windows sends `https://host/`."""
+        return super().is_allowed_origin(origin[:-1] if origin.endswith("/") else origin)
+
     async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
         """Add CORS headers to a response, only for a configured origin."""
         origin = request_headers.get("origin")
