@@ -46,22 +46,21 @@ def is_fragment(sent: Span) -> bool:
 def units(parsed: Parsed) -> list[Unit]:
     """Judged sentences grouped so that no fragment stands alone; a lone short fragment is left to the rules."""
     text = parsed.doc.text
-    groups: list[list[Span]] = []
+    groups: list[tuple[list[Span], int, bool]] = []  # (sentences, words, all of them fragments)
     for sent in parsed.sentences:
         if GREETING.match(sent.text):
             continue  # "Hi Dana," is never a tone problem
-        frag = is_fragment(sent)
+        frag, words = is_fragment(sent), _words(sent)
         if groups:
-            last = groups[-1]
+            last, total, all_frags = groups[-1]
             same_paragraph = not _PARAGRAPH_BREAK.search(text, _content_end(last[-1]), sent.start_char)
-            room = sum(_words(s) for s in last) + _words(sent) <= _MAX_UNIT_WORDS
-            if same_paragraph and room and (frag or all(is_fragment(s) for s in last)):
-                last.append(sent)
+            if same_paragraph and total + words <= _MAX_UNIT_WORDS and (frag or all_frags):
+                groups[-1] = (last + [sent], total + words, all_frags and frag)
                 continue
-        groups.append([sent])
+        groups.append(([sent], words, frag))
     out = []
-    for group in groups:
-        if all(is_fragment(s) for s in group) and sum(_words(s) for s in group) < _MIN_WORDS:
+    for group, words, all_frags in groups:
+        if all_frags and words < _MIN_WORDS:
             continue
         start, end = group[0].start_char, _content_end(group[-1])
         out.append(Unit(start, end, text[start:end].strip()))
