@@ -54,11 +54,13 @@ async function settle() {
  * `body` may be a string, an Error (getAsync fails) or null (getAsync never calls back).
  */
 function officeMock({ body = "", html = null, bodyType = "text", scheduled = 0, delayApi = true, mailbox = "1.14",
-  session = {} } = {}) {
-  const log = { associated: {}, getAsync: [], setAsync: [], delaySet: [], session };
+  session = {}, selection = null, selectionApi = true, host = null } = {}) {
+  const log = { associated: {}, getAsync: [], setAsync: [], delaySet: [], session, selectionSet: [], saved: 0 };
   const ok = (value) => ({ status: "succeeded", value });
   const fail = (message) => ({ status: "failed", error: { message } });
-  const state = { body, html, scheduled };
+  // `selection`: what the writer selected, {data, sourceProperty, start, end} (start/end index
+  // the HTML body, or the text body); setSelectedDataAsync replaces exactly that range.
+  const state = { body, html, scheduled, selection };
   const item = {
     body: {
       getAsync(coercion, options, cb) {
@@ -78,6 +80,24 @@ function officeMock({ body = "", html = null, bodyType = "text", scheduled = 0, 
         cb(ok(undefined));
       },
     },
+  };
+  if (selectionApi) {
+    item.getSelectedDataAsync = (coercion, cb) => {
+      const sel = state.selection;
+      cb(ok(sel ? { data: sel.data, sourceProperty: sel.sourceProperty || "body" } : { data: "", sourceProperty: "body" }));
+    };
+    item.body.setSelectedDataAsync = (data, options, cb) => {
+      log.selectionSet.push({ data, options: plain(options) });
+      const sel = state.selection;
+      const escaped = String(data).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+      if (sel && state.html !== null) state.html = state.html.slice(0, sel.start) + escaped + state.html.slice(sel.end);
+      else if (sel) state.body = state.body.slice(0, sel.start) + data + state.body.slice(sel.end);
+      cb(ok(undefined));
+    };
+  }
+  item.saveAsync = (cb) => {
+    log.saved += 1;
+    cb(ok("AAMkAD-draft-id"));
   };
   item.sessionData = {
     getAsync(key, cb) {
@@ -115,7 +135,7 @@ function officeMock({ body = "", html = null, bodyType = "text", scheduled = 0, 
       },
     },
     context: {
-      mailbox: { item },
+      mailbox: { item, diagnostics: host ? { hostName: host } : undefined },
       requirements: { isSetSupported: (name, version) => name === "Mailbox" && Number(version) <= Number(mailbox) },
     },
   };
@@ -178,6 +198,15 @@ function loadSendHandler({ Office, fetch, clock, config = { serviceUrl: "https:/
   return context;
 }
 
+/** core.js, apply.js and editor.js in one context, as the task pane loads them (editor.js needs no DOM). */
+function loadEditor({ Office }) {
+  const context = vm.createContext({ Office, console });
+  for (const f of ["core.js", "apply.js", "editor.js"]) {
+    vm.runInContext(read(path.join(SRC, f)), context, { filename: f });
+  }
+  return context;
+}
+
 /** Load the .gs files into one context with the given Apps Script globals. */
 function loadGmail(globals) {
   const context = vm.createContext({ console, ...globals });
@@ -197,6 +226,7 @@ module.exports = {
   sendEvent,
   fakeFetch,
   loadSendHandler,
+  loadEditor,
   loadGmail,
   read,
 };

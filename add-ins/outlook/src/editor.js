@@ -1,8 +1,9 @@
 /*
  * The task pane's access to the draft through Office.js: read it, replace one flagged span in
- * it, schedule delivery. Browser-only (uses DOMParser); the text logic lives in core.js.
+ * it, schedule delivery. The decisions are pure functions in apply.js and core.js; this file only
+ * talks to Outlook (no DOM), so the Node tests run it against a mocked Office.
  */
-/* global Office, TonecheckCore */
+/* global Office, TonecheckCore, TonecheckApply */
 (function (root) {
   "use strict";
 
@@ -31,67 +32,62 @@
     });
   }
 
-  /** Text nodes under `node` in document order, skipping script and style. */
-  function textNodes(doc) {
-    var walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT, {
-      acceptNode: function (n) {
-        var tag = n.parentNode && n.parentNode.nodeName;
-        return tag === "SCRIPT" || tag === "STYLE" ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
-      }
-    });
-    var nodes = [];
-    while (walker.nextNode()) {
-      nodes.push(walker.currentNode);
+  function fail(message, code, extra) {
+    var err = new Error(message);
+    err.code = code;
+    if (extra) {
+      Object.keys(extra).forEach(function (k) { err[k] = extra[k]; });
     }
-    return nodes;
+    return err;
   }
 
   /**
-   * `html` with the `n`th occurrence of `needle` replaced in its text, keeping the markup (and the
-   * quoted thread) around it. A match may cross tags: its first text node takes the replacement,
-   * the rest of the match is cut from the following nodes. Returns null when it is gone.
+   * Replace the writer's selection, after checking it is the flagged words. Outlook's editor
+   * changes only the selection, so images and the quoted thread are never written back.
    */
-  function replaceInHtml(html, needle, n, replacement) {
-    var doc = new DOMParser().parseFromString(html, "text/html");
-    var nodes = textNodes(doc);
-    var flat = nodes.map(function (t) { return t.data; }).join("");
-    var at = TonecheckCore.findNth(flat, needle, n);
-    if (!at) {
-      return null;
+  function replaceSelection(needle, replacement, risks) {
+    var it = item();
+    if (!it.getSelectedDataAsync || !it.body.setSelectedDataAsync) {
+      // Mailbox 1.1: no selection API. The pane offers Copy instead.
+      return Promise.reject(fail("this version of Outlook cannot replace a selection from an add-in: " +
+        "copy the replacement and paste it over the words", "copy", { risks: risks }));
     }
-    var pos = 0;
-    var placed = false;
-    nodes.forEach(function (node) {
-      var from = pos;
-      var to = pos + node.data.length;
-      pos = to;
-      if (to <= at.start || from >= at.end) {
-        return;
+    return call(function (cb) { it.getSelectedDataAsync(Office.CoercionType.Text, cb); }).then(function (selected) {
+      if (!TonecheckApply.selectionMatches(selected, needle)) {
+        throw fail(TonecheckApply.selectionAdvice(risks, needle), "select", { risks: risks });
       }
-      var cutStart = Math.max(at.start, from) - from;
-      var cutEnd = Math.min(at.end, to) - from;
-      node.data = node.data.slice(0, cutStart) + (placed ? "" : replacement) + node.data.slice(cutEnd);
-      placed = true;
+      return call(function (cb) {
+        it.body.setSelectedDataAsync(replacement, { coercionType: Office.CoercionType.Text }, cb);
+      });
+    }).then(function () {
+      return { how: "selection" };
     });
-    return /<html[\s>]/i.test(html) ? doc.documentElement.outerHTML : doc.body.innerHTML;
   }
 
   /**
-   * Replace one finding's words in the body. `n` says which occurrence of the words was flagged
-   * (counted in the checked text); the thread below the new text does not shift the count.
+   * Put `replacement` in place of one finding's words. `n` says which occurrence was flagged
+   * (counted in the checked text; the thread below the new text does not shift the count).
+   * A body with no images and no quoted thread is written back with only those words changed
+   * (resolves {how: "rewrite"}); any other body is never written back: the writer's selection is
+   * replaced instead ({how: "selection"}), or the promise rejects with err.code "select" (select
+   * the words first), "copy" (no selection API) or "missing" (the words are gone).
    */
-  function replaceSpan(needle, n, replacement) {
+  function applyReplacement(needle, n, replacement) {
     var body = item().body;
     return call(function (cb) { body.getTypeAsync(cb); }).then(function (type) {
-      var coercion = type === Office.CoercionType.Html ? Office.CoercionType.Html : Office.CoercionType.Text;
+      var isHtml = type === Office.CoercionType.Html;
+      var coercion = isHtml ? Office.CoercionType.Html : Office.CoercionType.Text;
       return call(function (cb) { body.getAsync(coercion, cb); }).then(function (current) {
-        var changed = coercion === Office.CoercionType.Html
-          ? replaceInHtml(current, needle, n, replacement)
-          : TonecheckCore.replaceNth(current, needle, n, replacement);
-        if (changed === null) {
-          throw new Error("those words are no longer in the draft; re-check it");
+        var plan = TonecheckApply.planApply(current || "", isHtml, needle, n, replacement);
+        if (plan.mode === "missing") {
+          throw fail("those words are no longer in the draft; re-check it", "missing");
         }
-        return call(function (cb) { body.setAsync(changed, { coercionType: coercion }, cb); });
+        if (plan.mode === "selection") {
+          return replaceSelection(needle, replacement, plan.risks);
+        }
+        return call(function (cb) { body.setAsync(plan.body, { coercionType: coercion }, cb); }).then(function () {
+          return { how: "rewrite" };
+        });
       });
     });
   }
@@ -128,8 +124,8 @@
     heldUntil: heldUntil,
     rememberHold: rememberHold,
     readDraft: readDraft,
-    replaceInHtml: replaceInHtml,
-    replaceSpan: replaceSpan,
+    applyReplacement: applyReplacement,
+    replaceSelection: replaceSelection,
     scheduleDelivery: scheduleDelivery
   };
-})(window);
+})(typeof self !== "undefined" ? self : this);

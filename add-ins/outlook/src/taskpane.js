@@ -173,8 +173,12 @@
       }
       list.appendChild(li);
     });
+    var note = card.querySelector(".apply-note");
     card.querySelector(".apply").addEventListener("click", function (ev) {
-      apply(f, words, box.value, ev.target);
+      apply(f, words, box.value, ev.target, note);
+    });
+    card.querySelector(".copy").addEventListener("click", function () {
+      copy(box, words, note);
     });
     card.addEventListener("mouseenter", function () { markActive(i, true); });
     card.addEventListener("mouseleave", function () { markActive(i, false); });
@@ -198,20 +202,61 @@
     }
   }
 
-  /** Replace the flagged words in the body, then re-check so every offset is fresh again. */
-  function apply(finding, words, replacement, button) {
+  /**
+   * Replace the flagged words, then re-check so every offset is fresh again. A body with images
+   * or a quoted thread is never written back whole (see apply.js): then only the writer's
+   * selection is replaced, and the card says how to select or copy.
+   */
+  function apply(finding, words, replacement, button, note) {
     var n = core.occurrenceIndex(state.text, words, finding.start);
     button.disabled = true;
+    note.hidden = true;
     $("recheck").disabled = true; // check() re-enables it once the fresh result is shown
     setStatus("Applying…", "busy");
     return editor
-      .replaceSpan(words, n, replacement)
+      .applyReplacement(words, n, replacement)
       .then(check)
       .catch(function (err) {
         button.disabled = false;
         $("recheck").disabled = false;
-        setStatus("Couldn't change the draft: " + err.message, "error");
+        if (err.code === "select" || err.code === "copy") {
+          note.textContent = err.message;
+          note.hidden = false;
+          setStatus("Select the words in your draft first, or copy the replacement.");
+        } else {
+          setStatus("Couldn't change the draft: " + err.message, "error");
+        }
       });
+  }
+
+  /** Copy the replacement for pasting over the words by hand; works where Apply cannot. */
+  function copy(box, words, note) {
+    var done = function () {
+      note.textContent = "Copied. Select \u201c" + words + "\u201d in your draft and paste (Ctrl+V or \u2318V) over it.";
+      note.hidden = false;
+    };
+    var fallback = function () {
+      box.focus();
+      box.select();
+      var ok = false;
+      try {
+        ok = document.execCommand("copy");
+      } catch (err) {
+        ok = false;
+      }
+      if (ok) {
+        done();
+      } else {
+        note.textContent = "The replacement is selected in the box: press Ctrl+C (\u2318C), then paste it over \u201c" +
+          words + "\u201d in your draft.";
+        note.hidden = false;
+      }
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      return navigator.clipboard.writeText(box.value).then(done, fallback);
+    }
+    fallback();
+    return Promise.resolve();
   }
 
   function stopTicker() {
