@@ -31,9 +31,33 @@ function draftSection_(text) {
     .addWidget(button_('Check tone', 'onCheck', null, true));
 }
 
-/** "14:32" in the writer's time zone (Gmail sends it with the event), else UTC. */
 function clock_(iso, timeZone) {
-  return Utilities.formatDate(new Date(iso), timeZone || 'Etc/UTC', 'HH:mm');
+  return Utilities.formatDate(new Date(iso), timeZone, 'HH:mm');
+}
+
+/** The script's own time zone (appsscript.json "timeZone"), the fallback when Gmail sends none. */
+function scriptTimeZone_() {
+  try {
+    return Session.getScriptTimeZone() || 'Etc/UTC';
+  } catch (err) {
+    return 'Etc/UTC';
+  }
+}
+
+/**
+ * "Wait until" for a hold: in the writer's time zone when Gmail sent it; otherwise in the
+ * script's time zone, named in the text, never a bare time in a zone the writer cannot see.
+ */
+function waitUntil_(hold, timeZone) {
+  if (timeZone) {
+    return { time: clock_(hold.until, timeZone), note: '' };
+  }
+  var zone = scriptTimeZone_();
+  return {
+    time: clock_(hold.until, zone) + ' (' + zone + ')',
+    note: 'Gmail did not tell tonecheck your time zone, so this time is in ' + zone + ': ' +
+      (hold.minutes || 30) + ' minutes after the check. '
+  };
 }
 
 function verdictSection_(result, timeZone) {
@@ -41,10 +65,11 @@ function verdictSection_(result, timeZone) {
     .setHeader(VERDICT_TITLES_[result.verdict] || result.verdict)
     .addWidget(CardService.newTextParagraph().setText(verdictText_(result)));
   if (result.verdict === 'hold' && result.hold) {
+    var wait = waitUntil_(result.hold, timeZone);
     section.addWidget(CardService.newDecoratedText()
       .setTopLabel('Wait until')
-      .setText(clock_(result.hold.until, timeZone))
-      .setBottomLabel('Gmail cannot hold the send for you. To wait, use Schedule send ' +
+      .setText(escapeHtml_(wait.time))
+      .setBottomLabel(escapeHtml_(wait.note) + 'Gmail cannot hold the send for you. To wait, use Schedule send ' +
         '(the arrow next to Send) and pick this time.')
       .setWrapText(true));
   }

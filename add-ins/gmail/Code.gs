@@ -12,8 +12,12 @@ function input_(e, name) {
   return (e.formInput && e.formInput[name]) || '';
 }
 
+/**
+ * The writer's time zone id, which Gmail sends only with useLocaleFromApp and the script.locale
+ * scope (appsscript.json); null when it is missing, so the card can say which zone it used.
+ */
 function timeZone_(e) {
-  return (e.commonEventObject && e.commonEventObject.timeZone && e.commonEventObject.timeZone.id) || 'Etc/UTC';
+  return (e && e.commonEventObject && e.commonEventObject.timeZone && e.commonEventObject.timeZone.id) || null;
 }
 
 function notify_(text) {

@@ -77,11 +77,20 @@ const utilitiesMock = {
   formatDate: (date, tz, fmt) => `${date.toISOString().slice(11, 16)} ${tz} ${fmt}`,
 };
 
-/** A Workspace add-on action event with form inputs and parameters. */
+/** Session with the script's time zone (appsscript.json "timeZone"). */
+function sessionMock(zone) {
+  return { getScriptTimeZone: () => zone };
+}
+
+/** A Workspace add-on action event with form inputs and parameters; timeZone null leaves it out. */
 function actionEvent(inputs = {}, parameters = {}, timeZone = "Europe/Berlin") {
   const formInputs = {};
   for (const [k, v] of Object.entries(inputs)) formInputs[k] = { stringInputs: { value: [v] } };
-  return { commonEventObject: { formInputs, parameters, timeZone: { id: timeZone } } };
+  const common = { formInputs, parameters };
+  // Gmail sends the time zone only with useLocaleFromApp and the script.locale scope.
+  if (timeZone) common.timeZone = { id: timeZone, offset: 0 };
+  return { commonEventObject: common };
 }
 
-module.exports = { cardServiceMock, findAll, arg, texts, propertiesMock, urlFetchMock, utilitiesMock, actionEvent };
+module.exports = { cardServiceMock, findAll, arg, texts, propertiesMock, urlFetchMock, utilitiesMock, sessionMock,
+  actionEvent };

@@ -24,13 +24,14 @@ const HOLD = {
   hold: { recommended: true, minutes: 30, until: "2030-01-01T10:30:00Z", reason: "The draft reads as heated." },
 };
 
-function gmail({ status = 200, body = REVIEW, props = PROPS } = {}) {
+function gmail({ status = 200, body = REVIEW, props = PROPS, session = m.sessionMock("Etc/UTC") } = {}) {
   const fetch = m.urlFetchMock(status, body);
   const ctx = loadGmail({
     CardService: m.cardServiceMock(),
     UrlFetchApp: fetch.UrlFetchApp,
     PropertiesService: m.propertiesMock(props),
     Utilities: m.utilitiesMock,
+    ...(session ? { Session: session } : {}),
   });
   return { ctx, requests: fetch.requests };
 }
@@ -90,6 +91,7 @@ test("gmail_hold_shows_the_advice_and_says_it_cannot_enforce_it", () => {
   assert.match(said, /Hold this one/);
   assert.match(said, /The draft reads as heated\./);
   assert.match(said, /10:30 Europe\/Berlin HH:mm/, "until is shown in the writer's time zone");
+  assert.doesNotMatch(said, /did not tell tonecheck your time zone/);
   assert.match(said, /Gmail cannot hold the send for you/);
   assert.match(said, /Schedule send/);
   const [rewrite] = m.findAll(card, "TextInput").filter((i) => m.arg(i, "setFieldName") === "rewrite_0");
@@ -140,14 +142,32 @@ test("gmail_insert_of_empty_replacement_notifies", () => {
   assert.equal(response.kind, "ActionResponseBuilder");
 });
 
+for (const [name, session, zone] of [
+  ["the_script_time_zone", m.sessionMock("America/New_York"), "America/New_York"],
+  ["utc_when_even_that_is_missing", null, "Etc/UTC"],
+]) {
+  test(`gmail_hold_without_the_writers_time_zone_names_${name}`, () => {
+    const { ctx } = gmail({ body: HOLD, session });
+    const card = updatedCard(ctx.onCheck(m.actionEvent({ draft: "This is ridiculous." }, {}, null)));
+    const said = m.texts(card).join("\n");
+    const escaped = zone.replace("/", "\\/");
+    assert.match(said, new RegExp(`10:30 ${escaped} HH:mm \\(${escaped}\\)`), "the time names its zone");
+    assert.match(said, new RegExp(`Gmail did not tell tonecheck your time zone, so this time is in ${escaped}: ` +
+      "30 minutes after the check\\."));
+  });
+}
+
 test("gmail_manifest_has_compose_trigger_minimal_scopes_and_whitelist", () => {
   const app = JSON.parse(read(path.join(GMAIL, "appsscript.json")));
   const { ctx } = gmail();
+  // script.locale + useLocaleFromApp: without both, Gmail never sends commonEventObject.timeZone.
   assert.deepEqual(app.oauthScopes.sort(), [
     "https://www.googleapis.com/auth/gmail.addons.current.action.compose",
     "https://www.googleapis.com/auth/gmail.addons.execute",
     "https://www.googleapis.com/auth/script.external_request",
+    "https://www.googleapis.com/auth/script.locale",
   ]);
+  assert.equal(app.addOns.common.useLocaleFromApp, true);
   const [trigger] = app.addOns.gmail.composeTrigger.selectActions;
   assert.equal(typeof ctx[trigger.runFunction], "function");
   assert.equal(app.addOns.gmail.composeTrigger.draftAccess, "NONE");
