@@ -51,19 +51,19 @@ browser:  ## Debian's chromium for the browser tests (Playwright never downloads
 	  echo "warning: chromium is not installed and this user cannot apt-get it; browser tests will be skipped"
 
 train: install  ## rebuild models/tone-head from models/data (seeded, deterministic)
-	$(PY) -m service.detect.classifier.train
+	$(PY) -m tools.training.train
 
 eval: install  ## rules / model / combination / phrase-list baseline on the test split and real calm text
-	$(PY) -m service.evaluation
+	$(PY) -m tools.evaluation
 
 bench: install  ## latency, throughput, cold start and RSS against the naive stack
-	$(PY) -m service.benchmark
+	$(PY) -m tools.benchmark
 
 load: dev  ## 50 req/s for 60 s, then up to 10,000 requests, at a real server on 127.0.0.1 (LOAD_ARGS=--rules-only ...)
-	$(PY) -m service.loadtest $(LOAD_ARGS)
+	$(PY) -m tools.loadtest $(LOAD_ARGS)
 
 lint: dev
-	$(VENV)/bin/ruff check service tests
+	$(VENV)/bin/ruff check service tools tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

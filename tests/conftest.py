@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from model_required import require_model
+from tonecheck.engine import Engine, build_engine
+from tonecheck.parse import load_pipeline
+from tonecheck.settings import Settings
 
-from service.engine import Engine, build_engine
-from service.parse import load_pipeline
-from service.settings import REPO_ROOT, Settings
+from tools import REPO_ROOT
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +39,8 @@ def check_cli(rules_engine: Engine):
     """
     import io
 
-    from service.cli.check import check_command
-    from service.cli.main import build_parser
+    from tonecheck.cli.check import check_command
+    from tonecheck.cli.main import build_parser
 
     def run(*args: str, cwd=REPO_ROOT, github_actions: bool = False) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from service.detect.classifier.manifest import MANIFEST
-from service.settings import Settings
+from tonecheck.detect.classifier.manifest import MANIFEST
+from tonecheck.settings import Settings
 
 
 def require_model() -> Path:

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from service.settings import REPO_ROOT
+from tools import REPO_ROOT
 
 NS = {
     "o": "http://schemas.microsoft.com/office/appforoffice/1.1",

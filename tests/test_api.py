@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-
-from service.api.app import create_app
-from service.engine import Engine
-from service.settings import Settings
+from tonecheck.api.app import create_app
+from tonecheck.engine import Engine
+from tonecheck.settings import Settings
 
 EXAMPLE = "As I said in my last email, you failed to attach the form."
 MAX_BODY = 4_000

@@ -23,10 +23,9 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from service.api.app import create_app
-from service.engine import Engine
-from service.settings import Settings
+from tonecheck.api.app import create_app
+from tonecheck.engine import Engine
+from tonecheck.settings import Settings
 
 pytestmark = pytest.mark.slow
 

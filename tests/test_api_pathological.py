@@ -14,10 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-
-from service.api.app import create_app
-from service.engine import Engine
-from service.settings import Settings
+from tonecheck.api.app import create_app
+from tonecheck.engine import Engine
+from tonecheck.settings import Settings
 
 pytestmark = pytest.mark.slow
 

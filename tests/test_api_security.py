@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from service.api import security
-from service.api.app import create_app
-from service.api.security import KeyChecker, RateLimited, RateLimiter, Unauthorized
-from service.engine import Engine
-from service.errors import ConfigError
-from service.settings import Settings
+from tonecheck.api import security
+from tonecheck.api.app import create_app
+from tonecheck.api.security import KeyChecker, RateLimited, RateLimiter, Unauthorized
+from tonecheck.engine import Engine
+from tonecheck.errors import ConfigError
+from tonecheck.settings import Settings
 
 KEYS = ["k-alpha-0123456789", "k-beta-9876543210"]
 FILE_KEY = "k-from-file-555"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from service.benchmark.corpus import SIZES, capped_email, load_emails, write_templates
-from service.benchmark.inprocess import interleaved
-from service.benchmark.report import judge, linear_fit, percentile, summary, table
-from service.benchmark.run import main
+from tools.benchmark.corpus import SIZES, capped_email, load_emails, write_templates
+from tools.benchmark.inprocess import interleaved
+from tools.benchmark.report import judge, linear_fit, percentile, summary, table
+from tools.benchmark.run import main
 
 TINY = {
     "short-1.txt": "Hi Maria,\n\nThe invoice is fixed.\n\nTom\n",

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from tonecheck.api.app import create_app
+from tonecheck.detect.classifier.manifest import HEAD_FILE, MANIFEST, TOP_FILE, read_manifest
+from tonecheck.engine import EmailInput
+from tonecheck.errors import ConfigError
+from tonecheck.settings import Settings
 
-from service.api.app import create_app
-from service.detect.classifier.manifest import HEAD_FILE, MANIFEST, TOP_FILE, read_manifest
-from service.engine import EmailInput
-from service.errors import ConfigError
-from service.settings import REPO_ROOT, Settings
+from tools import REPO_ROOT
 
 MODEL_DIR = REPO_ROOT / "models" / "tone-head"
 REGRESSION = yaml.safe_load((Path(__file__).parent / "fixtures" / "regression.yaml").read_text(encoding="utf-8"))
@@ -68,8 +69,8 @@ def test_classifier_embeds_every_sentence_in_one_call(engine, monkeypatch):
 
 def test_classifier_loads_once_per_process(monkeypatch):
     """The app's own builder (build_engine) loads the classifier and its encoder once, not per request."""
-    from service.detect import classifier as classifier_module
-    from service.detect.classifier import packed
+    from tonecheck.detect import classifier as classifier_module
+    from tonecheck.detect.classifier import packed
 
     loads: list[str] = []
     real_load, real_init = classifier_module.load_classifier, packed.PackedEncoder.__init__

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 import torch
 from model_required import require_model
+from tonecheck.detect.classifier.encoder import Encoder, encoder_dir
+from tonecheck.detect.classifier.head import Head
+from tonecheck.detect.classifier.manifest import HEAD_FILE, TOP_FILE, read_manifest
+from tonecheck.detect.classifier.packed import PackedEncoder, native_bf16, resolve_precision
+from tonecheck.errors import ConfigError
 
-from service.detect.classifier.data import read_split
-from service.detect.classifier.encoder import Encoder, encoder_dir
-from service.detect.classifier.head import Head
-from service.detect.classifier.manifest import HEAD_FILE, TOP_FILE, read_manifest
-from service.detect.classifier.packed import PackedEncoder, native_bf16, resolve_precision
-from service.errors import ConfigError
+from tools.training.data import read_split
 
 BF16_TOLERANCE = 0.03
 MARGIN = 0.02
@@ -57,8 +57,8 @@ def trained():
 @pytest.fixture(scope="module")
 def dev_texts(nlp) -> list[str]:
     """The regression set: the judged sentences of every dev row, as ClassifierDetector embeds them."""
-    from service.cleanup import clean
-    from service.parse import parse_many
+    from tonecheck.cleanup import clean
+    from tonecheck.parse import parse_many
 
     parsed = parse_many(nlp, [clean(r.text) for r in read_split("dev")], 2_000)
     return [s.text.strip() for p in parsed for s in p.sentences]
@@ -122,9 +122,9 @@ class _Spy:
     "Thanks, the refund went out today.\n\nBest regards,\nAnna Smith\nUseless Complaints Department\n",
 ])
 def test_classifier_never_embeds_ignored_text(nlp, email: str) -> None:
-    from service.cleanup import clean
-    from service.detect.classifier.detector import ClassifierDetector
-    from service.parse import parse_many
+    from tonecheck.cleanup import clean
+    from tonecheck.detect.classifier.detector import ClassifierDetector
+    from tonecheck.parse import parse_many
 
     spy = _Spy()
     ClassifierDetector(spy, Head(spy.dim)).detect(parse_many(nlp, [clean(email)], 100))

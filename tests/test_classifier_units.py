@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from service.cleanup import clean
-from service.detect.classifier.units import units
-from service.parse import parse_many
+from tonecheck.cleanup import clean
+from tonecheck.detect.classifier.units import units
+from tonecheck.parse import parse_many
 
 
 def _units(nlp, text: str) -> list[str]:

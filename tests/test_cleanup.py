@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from service.cleanup import Cleaned, ContentType, clean
-from service.cleanup.placeholders import find_placeholders
-from service.cleanup.unwrap import soft_breaks, unwrap
-from service.findings import IgnoredKind, IgnoredRange
+from tonecheck.cleanup import Cleaned, ContentType, clean
+from tonecheck.cleanup.placeholders import find_placeholders
+from tonecheck.cleanup.unwrap import soft_breaks, unwrap
+from tonecheck.findings import IgnoredKind, IgnoredRange
 
 EMAILS = Path(__file__).parent / "fixtures" / "emails"
 Q, S, D, P = IgnoredKind.QUOTE, IgnoredKind.SIGNATURE, IgnoredKind.DISCLAIMER, IgnoredKind.PLACEHOLDER

@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from service.cleanup import clean
-from service.cleanup.markup import looks_like_html, markup_ranges
-from service.findings import IgnoredKind
+from tonecheck.cleanup import clean
+from tonecheck.cleanup.markup import looks_like_html, markup_ranges
+from tonecheck.findings import IgnoredKind
 
 
 def masked(text: str) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from service.cleanup import ContentType, clean
-from service.cleanup.html import _Renderer, render_html
-from service.cleanup.unwrap import soft_breaks
-from service.engine import Engine
-from service.findings import IgnoredKind
+from tonecheck.cleanup import ContentType, clean
+from tonecheck.cleanup.html import _Renderer, render_html
+from tonecheck.cleanup.unwrap import soft_breaks
+from tonecheck.engine import Engine
+from tonecheck.findings import IgnoredKind
 
 FAST = settings(
     max_examples=300,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from service.cleanup.suppress import find_directives
-from service.engine import EmailInput
-from service.errors import InputError
-from service.findings import Verdict
+from tonecheck.cleanup.suppress import find_directives
+from tonecheck.engine import EmailInput
+from tonecheck.errors import InputError
+from tonecheck.findings import Verdict
 
 
 def covered(text: str, rule: str, category: str, needle: str) -> str | None:

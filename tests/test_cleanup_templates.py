@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from service.cleanup import clean
-from service.cleanup.placeholders import find_placeholders
+from tonecheck.cleanup import clean
+from tonecheck.cleanup.placeholders import find_placeholders
 
 BAD = "You failed to attach the form!!!"
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from service.cleanup import ContentType, clean, sniff
-from service.cleanup.unwrap import soft_breaks, unwrap
-from service.findings import IgnoredKind
+from tonecheck.cleanup import ContentType, clean, sniff
+from tonecheck.cleanup.unwrap import soft_breaks, unwrap
+from tonecheck.findings import IgnoredKind
 
 WRAPPED = (
     "Thanks for sending over the meter photos last week. I've gone through the\n"

@@ -15,10 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from tonecheck.cli.main import main
+from tonecheck.engine import Engine
+from tonecheck.settings import get_settings
 
-from service.cli.main import main
-from service.engine import Engine
-from service.settings import REPO_ROOT, get_settings
+from tools import REPO_ROOT
 
 CALM = "Hi Dana,\n\nThe replacement ships today; the tracking link is below.\n\nBest,\nSam\n"
 REVIEW = "Hi Dana,\n\nAs I said in my last email, you failed to attach the form.\n"
@@ -39,7 +40,7 @@ def cli(rules_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, c
     """Run `tonecheck ARGS` in-process in an empty folder; returns (exit code, stdout, stderr)."""
     monkeypatch.setenv("TONECHECK_USE_CLASSIFIER", "false")
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.setattr("service.parse.load_pipeline", lambda name: rules_engine.nlp)
+    monkeypatch.setattr("tonecheck.parse.load_pipeline", lambda name: rules_engine.nlp)
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
 

@@ -9,14 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
+from tonecheck.cli.config import ConfigFinder, load_config
+from tonecheck.cli.files import Walker
+from tonecheck.cli.globs import matches
+from tonecheck.engine import Tuning, build_engine
+from tonecheck.errors import ConfigError, RuleFileError
+from tonecheck.findings import Category
+from tonecheck.settings import Settings
 
-from service.cli.config import ConfigFinder, load_config
-from service.cli.files import Walker
-from service.cli.globs import matches
-from service.engine import Tuning, build_engine
-from service.errors import ConfigError, RuleFileError
-from service.findings import Category
-from service.settings import REPO_ROOT, Settings
+from tools import REPO_ROOT
 
 T = "tests/fixtures/templates/"
 REVIEW = "Hi Dana,\n\nPer my last email, the form goes to billing.\n"

@@ -12,9 +12,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from tonecheck.cli.globs import DEFAULT_INCLUDE
 
-from service.cli.globs import DEFAULT_INCLUDE
-from service.settings import REPO_ROOT
+from tools import REPO_ROOT
 
 ACTION = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
 HOOKS = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from model_required import require_model
 
-from service.settings import REPO_ROOT
+from tools import REPO_ROOT
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "tonecheck")
 T = "tests/fixtures/templates/"
@@ -92,9 +92,9 @@ class _Terminal(io.StringIO):
     ],
 )
 def test_cli_progress_bar_only_on_a_terminal(rules_engine, stream, files: list[str], shown: bool) -> None:
-    from service.cli.check import check_command
-    from service.cli.main import build_parser
-    from service.settings import Settings
+    from tonecheck.cli.check import check_command
+    from tonecheck.cli.main import build_parser
+    from tonecheck.settings import Settings
 
     err = stream()
     args = build_parser().parse_args(["check", *files, "--format", "json"])
@@ -107,12 +107,12 @@ def test_cli_progress_bar_only_on_a_terminal(rules_engine, stream, files: list[s
 
 
 def test_cli_parallel_workers_report_the_same(rules_engine) -> None:
-    from service.cli.batches import run_batches
-    from service.cli.config import ConfigFinder
-    from service.cli.files import Walker
-    from service.cli.sources import read_source
-    from service.engine import build_engine
-    from service.settings import Settings
+    from tonecheck.cli.batches import run_batches
+    from tonecheck.cli.config import ConfigFinder
+    from tonecheck.cli.files import Walker
+    from tonecheck.cli.sources import read_source
+    from tonecheck.engine import build_engine
+    from tonecheck.settings import Settings
 
     found = Walker(ConfigFinder(), [], [], REPO_ROOT).discover([str(REPO_ROOT / T)])
     sources = [read_source(c) for c in found.files]
@@ -141,7 +141,7 @@ def test_cli_parallel_workers_report_the_same(rules_engine) -> None:
     ],
 )
 def test_cli_auto_jobs(monkeypatch, files: int, classifier: bool, cores: int, idle: float, jobs: int) -> None:
-    from service.cli import batches
+    from tonecheck.cli import batches
 
     monkeypatch.setattr(batches, "cores", lambda: cores)
     monkeypatch.setattr(batches, "_idle_cores", lambda: idle)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from tonecheck.cli.formats.github import escape_data, escape_property
 
-from service.cli.formats.github import escape_data, escape_property
-from service.settings import REPO_ROOT
+from tools import REPO_ROOT
 
 FIXTURES = "tests/fixtures/templates"
 SCHEMA = REPO_ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from service.cleanup import Cleaned
-from service.combine import Policy, combine
-from service.combine.messages import MODEL_MESSAGES
-from service.findings import CATEGORIES, Category, Finding, IgnoredKind, IgnoredRange, Severity, Source, Span
+from tonecheck.cleanup import Cleaned
+from tonecheck.combine import Policy, combine
+from tonecheck.combine.messages import MODEL_MESSAGES
+from tonecheck.findings import CATEGORIES, Category, Finding, IgnoredKind, IgnoredRange, Severity, Source, Span
 
 B, T, D, H = Category.BLAME, Category.TOLD_YOU_SO, Category.DEFENSIVE, Category.HEATED
 TEXT = "Thanks for writing.  You failed to attach the form.  \n> Quoted: your fault.\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from service.settings import REPO_ROOT
+from tools import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 HADOLINT = Path(sys.executable).parent / "hadolint"

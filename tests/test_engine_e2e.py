@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from service.cleanup import ContentType
-from service.engine import EmailInput, Engine
-from service.findings import Category, IgnoredKind, Verdict
+from tonecheck.cleanup import ContentType
+from tonecheck.engine import EmailInput, Engine
+from tonecheck.findings import Category, IgnoredKind, Verdict
 
 pytestmark = pytest.mark.slow
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from service.engine import EmailInput, Engine, _worded_lines
-from service.errors import TooLarge
-from service.parse import _judged
+from tonecheck.engine import EmailInput, Engine, _worded_lines
+from tonecheck.errors import TooLarge
+from tonecheck.parse import _judged
 
 LINES = [
     "a",

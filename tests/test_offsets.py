@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from service.engine import Engine
-from service.offsets import OffsetMap, OffsetUnit
-from service.respond import to_response
+from tonecheck.engine import Engine
+from tonecheck.offsets import OffsetMap, OffsetUnit
+from tonecheck.respond import to_response
 
 TEXTS = [
     pytest.param("Plain ASCII text.", id="ascii"),

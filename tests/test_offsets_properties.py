@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from service.engine import Engine
-from service.offsets import OffsetMap, OffsetUnit
-from service.respond import to_response
+from tonecheck.engine import Engine
+from tonecheck.offsets import OffsetMap, OffsetUnit
+from tonecheck.respond import to_response
 
 # Modest example counts keep the suite fast; the engine-backed properties run spaCy per example.
 FAST = settings(max_examples=300, deadline=None, database=None, derandomize=True)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 import spacy
 from spacy.tokens import Doc
-
-from service.cleanup import Cleaned, clean
-from service.detect.rules.detector import SEVERITY_SCORE, RuleDetector
-from service.detect.rules.loader import load_rules
-from service.engine import Engine
-from service.findings import Category, Finding, Severity, Source
-from service.findings import Span as FSpan
-from service.parse import Parsed, parse_many
-from service.settings import Settings
+from tonecheck.cleanup import Cleaned, clean
+from tonecheck.detect.rules.detector import SEVERITY_SCORE, RuleDetector
+from tonecheck.detect.rules.loader import load_rules
+from tonecheck.engine import Engine
+from tonecheck.findings import Category, Finding, Severity, Source
+from tonecheck.findings import Span as FSpan
+from tonecheck.parse import Parsed, parse_many
+from tonecheck.settings import Settings
 
 # --- the real pipeline: exact spans -----------------------------------------------------------------
 
@@ -324,6 +323,6 @@ def _f(rule_id: str, category: Category, severity: Severity, start: int, end: in
     ],
 )
 def test_detector_drop_nested(found: list[Finding], kept: list[str]) -> None:
-    from service.detect.rules.detector import _drop_nested
+    from tonecheck.detect.rules.detector import _drop_nested
 
     assert sorted(f.rule_id for f in _drop_nested(found)) == kept

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
-from service.cleanup import clean
-from service.detect.rules.loader import load_rules, parse_yaml, validate_rule_file
-from service.engine import Engine
-from service.errors import RuleFileError
-from service.findings import Finding
-from service.parse import parse_many
-from service.settings import Settings
+from tonecheck.cleanup import clean
+from tonecheck.detect.rules.loader import load_rules, parse_yaml, validate_rule_file
+from tonecheck.engine import Engine
+from tonecheck.errors import RuleFileError
+from tonecheck.findings import Finding
+from tonecheck.parse import parse_many
+from tonecheck.settings import Settings
 
 RULES = load_rules([Settings().rules_dir])
 CASES = [

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 import spacy
-
-from service.detect.rules.detector import RuleDetector
-from service.detect.rules.loader import load_rules
-from service.errors import RuleFileError
-from service.settings import Settings
+from tonecheck.detect.rules.detector import RuleDetector
+from tonecheck.detect.rules.loader import load_rules
+from tonecheck.errors import RuleFileError
+from tonecheck.settings import Settings
 
 GOOD = """\
 rules:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from service.combine import Policy
-from service.findings import CATEGORIES, Category, Sensitivity, parse_sensitivity
+from tonecheck.combine import Policy
+from tonecheck.findings import CATEGORIES, Category, Sensitivity, parse_sensitivity
 
 
 def test_sensitivity_parses_one_level_or_pairs():

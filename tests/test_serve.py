@@ -10,8 +10,8 @@ import httpx
 import pytest
 from model_required import require_model
 
-from service.devserver import local_server
-from service.settings import REPO_ROOT
+from tools import REPO_ROOT
+from tools.devserver import local_server
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from model_required import require_model
 
-from service.devserver import child_workers, local_server
+from tools.devserver import child_workers, local_server
 
 pytestmark = pytest.mark.slow
 

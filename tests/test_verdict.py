@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from service.combine import Policy
-from service.combine.verdict import decide, document_scores
-from service.engine import Engine
-from service.findings import CATEGORIES, Category, Finding, Severity, Source, Verdict
+from tonecheck.combine import Policy
+from tonecheck.combine.verdict import decide, document_scores
+from tonecheck.engine import Engine
+from tonecheck.findings import CATEGORIES, Category, Finding, Severity, Source, Verdict
 
 NOW = datetime(2024, 1, 3, 10, 2, 0, tzinfo=UTC)
 POLICY = Policy(heat_threshold=0.6)

@@ -14,8 +14,8 @@ from threading import Thread
 import pytest
 from model_required import require_model
 
-from service.devserver import free_port, local_server
-from service.settings import REPO_ROOT
+from tools import REPO_ROOT
+from tools.devserver import free_port, local_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 STARTUP_TIMEOUT_S = 240  # a cold classifier load on a small CI machine

@@ -1,0 +1,1 @@
+"""The shipped classifier head, package data `tonecheck.data.model` (mapped in pyproject.toml)."""

@@ -1,0 +1,1 @@
+"""The built-in rules, shipped as package data `tonecheck.data.rules` (mapped in pyproject.toml)."""

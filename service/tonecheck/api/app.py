@@ -1,0 +1,162 @@
+"""The FastAPI application: lifespan loads the engine once; handlers map domain errors to status codes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tonecheck import __version__
+from tonecheck.api.limits import BodyLimit, BodyTooLarge
+from tonecheck.api.middleware import Cors, RequestLog, error_json
+from tonecheck.api.routes import router
+from tonecheck.api.security import KeyChecker, RateLimited, RateLimiter, Unauthorized
+from tonecheck.engine import Engine, build_engine
+from tonecheck.errors import (
+    CheckTimeout,
+    ConfigError,
+    InputError,
+    NotReady,
+    TonecheckError,
+    TooLarge,
+    UnsupportedMediaType,
+)
+from tonecheck.settings import Settings
+
+log = logging.getLogger("tonecheck.http")
+
+_STATUS: list[tuple[type[TonecheckError], int]] = [
+    (Unauthorized, 401),
+    (RateLimited, 429),
+    (TooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (InputError, 422),
+    (NotReady, 503),
+    (CheckTimeout, 503),
+]
+# Threads that run checks in each worker. The work is CPU-bound and mostly holds the GIL, so more threads
+# only add latency; a bounded pool also means a request still queued when its timeout passes never runs.
+CHECK_THREADS = 4
+# uvicorn's code for "the worker failed to start": its supervisor then stops instead of restarting forever.
+_STARTUP_FAILURE = 3
+
+__all__ = ["CHECK_THREADS", "create_app", "error_json"]
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TonecheckError)
+    async def domain_error(request: Request, exc: TonecheckError) -> JSONResponse:
+        status = next((s for cls, s in _STATUS if isinstance(exc, cls)), 500)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        if isinstance(exc, Unauthorized):
+            headers = {"WWW-Authenticate": "Bearer"}
+        return error_json(status, exc.code, str(exc), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Only the location and pydantic's message: `input` would echo the email back into logs and proxies.
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        return error_json(422, "invalid_request", f"{where}: {first.get('msg')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        return error_json(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
+                          dict(exc.headers or {}))
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return error_json(413, "too_large", exc.detail)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A last resort (RequestLog catches first): never log the exception's args, they may quote the email.
+        request_id = getattr(request.state, "request_id", "-")
+        log.error("internal error id=%s type=%s", request_id, type(exc).__name__)
+        return error_json(500, "internal_error", "tonecheck failed on this request; the error was logged")
+
+
+async def _load_in_background(app: FastAPI, settings: Settings,
+                             factory: Callable[[Settings], Engine]) -> None:
+    """Load the engine off the event loop so /healthz answers and /readyz says 503 meanwhile."""
+    try:
+        engine = await asyncio.to_thread(factory, settings)
+        app.state.engine = engine
+        log.info("engine ready model=%s rules=%s", engine.versions.model, engine.versions.rules)
+    except Exception as exc:  # noqa: BLE001 - any failure to load means this worker cannot serve
+        # Settings and model errors name a file or setting, never an email, so the message is safe to log.
+        log.critical("the engine failed to load (%s: %s); this worker exits", type(exc).__name__, exc)
+        logging.shutdown()
+        os._exit(_STARTUP_FAILURE)  # nothing is in flight that needs the engine; every check got a 503
+
+
+def create_app(
+    settings: Settings,
+    engine_factory: Callable[[Settings], Engine] = build_engine,
+    load_in_background: bool = False,
+) -> FastAPI:
+    """Build the app; `engine_factory` runs in the lifespan so models load once per worker.
+
+    With `load_in_background` (what `tonecheck serve` uses) the server accepts connections at once and
+    /readyz answers 503 until the engine is loaded; otherwise startup waits for it (tests).
+    """
+    try:
+        keys = settings.all_api_keys()
+    except OSError as exc:
+        raise ConfigError(
+            f"TONECHECK_API_KEYS_FILE: cannot read {settings.api_keys_file}: {exc.strerror}"
+        ) from exc
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = ThreadPoolExecutor(max_workers=CHECK_THREADS, thread_name_prefix="tonecheck-check")
+        loading = None
+        if load_in_background:
+            loading = asyncio.create_task(_load_in_background(app, settings, engine_factory))
+        else:
+            app.state.engine = engine_factory(settings)
+        try:
+            yield
+        finally:
+            if loading is not None:
+                loading.cancel()
+            app.state.engine = None
+            # uvicorn has drained in-flight requests by now; anything still queued is dropped.
+            app.state.pool.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(
+        title="tonecheck",
+        version=__version__,
+        description="Checks an outgoing customer email for told-you-so, blame, defensive and heated wording.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = None
+    app.state.keys = KeyChecker(keys)
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    _install_handlers(app)
+    app.include_router(router)
+    if settings.addin_dir.is_dir():
+        app.mount("/addin", StaticFiles(directory=settings.addin_dir, html=True), name="addin")
+    # Added innermost first: RequestLog sees everything (and contains any crash), CORS then also covers
+    # the body-limit 413, and the body limit guards the app.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            Cors, allow_origins=[o.rstrip("/") for o in settings.cors_origins],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"], max_age=600,
+        )
+    app.add_middleware(RequestLog)
+    return app

@@ -1,0 +1,225 @@
+"""Routes: validate input, call the engine off the event loop, shape the response. Nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import ValidationError
+
+from tonecheck.api.middleware import error_json
+from tonecheck.cleanup import ContentType
+from tonecheck.engine import EmailInput, Engine, Report
+from tonecheck.errors import CheckTimeout, InputError, NotReady, TooLarge, UnsupportedMediaType
+from tonecheck.findings import Category, Sensitivity, Verdict, parse_sensitivity, sensitivity_map
+from tonecheck.offsets import OffsetUnit
+from tonecheck.respond import text_report, to_response
+from tonecheck.respond.schemas import (
+    BatchRequest,
+    BatchResponse,
+    CheckRequest,
+    CheckResponse,
+    ErrorResponse,
+    RuleOut,
+)
+
+router = APIRouter()
+_SEVERITY = [Verdict.SEND, Verdict.REVIEW, Verdict.HOLD]
+_ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 413, 415, 422, 429, 503)}
+_CHECK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/CheckRequest"}},
+            "text/plain": {"schema": {"type": "string"}},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def engine(request: Request) -> Engine:
+    """The process's engine, or 503 while models are still loading."""
+    eng = request.app.state.engine
+    if eng is None:
+        raise NotReady("models are still loading; retry in a few seconds")
+    return eng
+
+
+def caller(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> str:
+    """Authenticate (when keys are configured) and count the request against the rate limit."""
+    who = request.app.state.keys.identify(authorization, x_api_key)
+    request.app.state.limiter.hit(who)
+    return who
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the body is not valid UTF-8 (byte {exc.start}); send UTF-8 text") from exc
+
+
+def _unicode(text: str, where: str) -> str:
+    """`text`, if it is valid Unicode: JSON's `\\ud800` escapes can smuggle in a lone surrogate half."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{where} has a lone UTF-16 surrogate at character {exc.start}; send valid Unicode"
+        ) from exc
+    return text
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _levels(value: Sensitivity | Mapping[Category, Sensitivity] | None) -> tuple[tuple[Category, Sensitivity], ...]:
+    return tuple(sensitivity_map(value).items())
+
+
+def _query_levels(spec: str | None) -> dict[Category, Sensitivity] | None:
+    """`?sensitivity=strict` or `?sensitivity=heated=relaxed,blame=strict`, for raw bodies sent with curl."""
+    if spec is None:
+        return None
+    try:
+        return parse_sensitivity(spec)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+
+
+async def _read_check(
+    request: Request, unit: OffsetUnit | None, levels: dict[Category, Sensitivity] | None
+) -> tuple[EmailInput, OffsetUnit]:
+    """A `CheckRequest` from JSON, or a raw text/plain or text/html body (for curl)."""
+    media = _media_type(request)
+    raw = await request.body()
+    if media in ("text/plain", "text/html"):
+        # A body pasted as text/plain is often a copied HTML draft: only text/html is taken at its word.
+        declared = ContentType.HTML if media == "text/html" else None
+        return EmailInput(_decode(raw), declared, sensitivity=_levels(levels)), unit or OffsetUnit.CODEPOINT
+    if media in ("application/json", ""):
+        try:
+            req = CheckRequest.model_validate_json(raw)
+        except ValidationError as exc:
+            raise InputError(_first_error(exc)) from exc
+        chosen = req.sensitivity if req.sensitivity is not None else levels
+        return EmailInput(_unicode(req.text, "text"), req.content_type, sensitivity=_levels(chosen)), \
+            unit or req.offset_unit
+    raise UnsupportedMediaType(
+        f"content type '{media}' is not supported; send application/json, text/plain or text/html"
+    )
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "body"
+    if err["type"] == "json_invalid":
+        return f"the body is not valid JSON ({err['msg']}); send {{\"text\": \"...\"}}"
+    return f"{where}: {err['msg']}"
+
+
+async def _run(request: Request, eng: Engine, emails: list[EmailInput]) -> list[Report]:
+    """Run the CPU-bound check on the app's bounded pool; past the timeout the caller gets a 503.
+
+    A thread cannot be stopped, so a check that is already running finishes in the background; one still
+    queued when its time is up is cancelled and never runs. Either way the response does not wait.
+    """
+    settings = request.app.state.settings
+    job = partial(eng.check_many, emails, settings.max_tokens)
+    pool = getattr(request.app.state, "pool", None)  # None (no lifespan ran): the loop's default executor
+    future = asyncio.get_running_loop().run_in_executor(pool, job)
+    try:
+        return await asyncio.wait_for(future, settings.request_timeout_s)
+    except TimeoutError as exc:
+        raise CheckTimeout(
+            f"the check took longer than {settings.request_timeout_s} s; try a shorter draft or retry later"
+        ) from exc
+
+
+def _wants_text(request: Request, fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "text"
+    accept = request.headers.get("accept", "")
+    return "text/plain" in accept and "application/json" not in accept
+
+
+@router.post(
+    "/v1/check",
+    response_model=CheckResponse,
+    responses={**_ERRORS, 200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    openapi_extra=_CHECK_BODY,
+    summary="Check one draft",
+)
+async def check(
+    request: Request,
+    eng: Annotated[Engine, Depends(engine)],
+    _: Annotated[str, Depends(caller)],
+    format: Annotated[str | None, Query(pattern="^(json|text)$")] = None,  # noqa: A002 - public name
+    offset_unit: Annotated[OffsetUnit | None, Query()] = None,
+    sensitivity: Annotated[str | None, Query(description="`strict`, `relaxed`, or `heated=relaxed,...`")] = None,
+) -> Response:
+    """Check a draft sent as JSON (`{"text": ...}`) or as a raw text/plain or text/html body."""
+    email, unit = await _read_check(request, offset_unit, _query_levels(sensitivity))
+    report = (await _run(request, eng, [email]))[0]
+    request.state.verdict = report.verdict.value
+    if _wants_text(request, format):
+        return PlainTextResponse(text_report(report))
+    return JSONResponse(to_response(report, eng.versions, unit).model_dump(mode="json"))
+
+
+@router.post("/v1/check/batch", response_model=BatchResponse, responses=_ERRORS, summary="Check many drafts")
+async def check_batch(
+    request: Request,
+    body: BatchRequest,
+    eng: Annotated[Engine, Depends(engine)],
+    _: Annotated[str, Depends(caller)],
+) -> BatchResponse:
+    """Check several drafts in one call; results keep the request's order."""
+    limit = request.app.state.settings.max_batch_emails
+    if len(body.emails) > limit:
+        raise TooLarge(f"{len(body.emails)} emails in one batch; the limit is {limit}")
+    emails = [EmailInput(_unicode(e.text, f"emails.{i}.text"), e.content_type, sensitivity=_levels(e.sensitivity))
+              for i, e in enumerate(body.emails)]
+    reports = await _run(request, eng, emails)
+    # The worst verdict of the batch, for the request log.
+    request.state.verdict = max((r.verdict for r in reports), key=_SEVERITY.index).value
+    pairs = zip(reports, body.emails, strict=True)
+    return BatchResponse(results=[to_response(r, eng.versions, e.offset_unit) for r, e in pairs])
+
+
+@router.get("/v1/rules", response_model=list[RuleOut], summary="List the rules")
+def rules(eng: Annotated[Engine, Depends(engine)], _: Annotated[str, Depends(caller)]) -> list[RuleOut]:
+    """Every loaded rule with its message, suggestions and examples."""
+    return [
+        RuleOut(id=r.id, category=r.category, severity=r.severity, message=r.message,
+                suggestions=r.suggestions, examples_flag=r.examples.flag, examples_pass=r.examples.pass_)
+        for r in eng.rules.rules.values()
+    ]
+
+
+@router.get("/healthz", summary="Liveness")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness", responses={503: {"model": ErrorResponse}})
+def readyz(request: Request) -> JSONResponse:
+    """200 once the models are loaded, 503 before."""
+    eng = request.app.state.engine
+    if eng is None:
+        return error_json(503, "not_ready", "models are loading; retry in a few seconds")
+    return JSONResponse({"status": "ready", "model": eng.versions.model, "rules": eng.versions.rules})
+
+
+__all__ = ["router"]

@@ -1,0 +1,103 @@
+"""Run the files through the loaded engines in batches: in this process, or in forked workers that share
+the models already in memory (copy-on-write), one per core."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tonecheck.cli.sources import Source
+from tonecheck.engine import Engine, Report
+
+# Files per `check_many` call: big enough for nlp.pipe and the classifier to batch, small enough that
+# the progress bar moves, memory stays flat on a large tree, and two workers get even shares.
+BATCH_FILES = 32
+# Below this many files, starting workers costs more than it saves (measured: docs/ci.md).
+PARALLEL_MIN_FILES = 4 * BATCH_FILES
+
+Chunk = tuple[Path | None, list[int]]
+# What forked workers read: set just before the fork, so nothing is pickled on the way in.
+_SHARED: tuple[Sequence[Source], dict[Path | None, Engine]] | None = None
+
+
+def cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _idle_cores() -> float:
+    """Cores not busy with other work, from the 1-minute load average."""
+    try:
+        return cores() - os.getloadavg()[0]
+    except OSError:
+        return float(cores())
+
+
+def auto_jobs(files: int, uses_classifier: bool) -> int:
+    """Worker processes for `files`: two for a large rules-only run when two cores are free, else 1.
+
+    spaCy's parse and the rule matchers use one core, and a second worker adds only ~4% CPU (measured,
+    docs/ci.md); on cores other jobs already keep busy it measured slower, so then it stays at one.
+    With the classifier, torch already spreads each batch over every core.
+    """
+    if uses_classifier or files < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return 2 if cores() >= 2 and _idle_cores() >= 1.5 else 1
+
+
+def chunks(sources: Sequence[Source], size: int = BATCH_FILES) -> list[Chunk]:
+    """Batches of source indexes, each for one config (one engine)."""
+    groups: dict[Path | None, list[int]] = {}
+    for i, s in enumerate(sources):
+        groups.setdefault(s.candidate.config.path, []).append(i)
+    return [(key, idx[n : n + size]) for key, idx in groups.items() for n in range(0, len(idx), size)]
+
+
+def _check_chunk(chunk: Chunk) -> list[Report]:
+    assert _SHARED is not None
+    sources, engines = _SHARED
+    key, indexes = chunk
+    return engines[key].check_many([sources[i].email for i in indexes])
+
+
+def _worker_init(threads: int) -> None:
+    torch = sys.modules.get("torch")
+    if torch is not None:  # each worker gets its share of the cores, not all of them
+        torch.set_num_threads(threads)
+
+
+def run_batches(
+    sources: Sequence[Source],
+    engines: dict[Path | None, Engine],
+    jobs: int,
+    done: Callable[[int], None],
+    size: int = BATCH_FILES,
+) -> list[Report]:
+    """Reports in the order of `sources`; `done(n)` is called as each batch of n files finishes."""
+    global _SHARED
+    reports: list[Report | None] = [None] * len(sources)
+    work = chunks(sources, size)
+    _SHARED = (sources, engines)
+    try:
+        if jobs > 1 and len(work) > 1:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(jobs, initializer=_worker_init, initargs=(max(1, cores() // jobs),)) as pool:
+                results = pool.imap(_check_chunk, work)
+                for (_, indexes), batch in zip(work, results, strict=True):
+                    for i, report in zip(indexes, batch, strict=True):
+                        reports[i] = report
+                    done(len(indexes))
+        else:
+            for chunk in work:
+                for i, report in zip(chunk[1], _check_chunk(chunk), strict=True):
+                    reports[i] = report
+                done(len(chunk[1]))
+    finally:
+        _SHARED = None
+    return [r for r in reports if r is not None]

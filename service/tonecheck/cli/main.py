@@ -1,0 +1,119 @@
+"""The `tonecheck` command: `serve` runs the HTTP API, `check` checks files or stdin like a linter."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from enum import IntEnum
+
+from tonecheck.cli.formats import FORMAT_NAMES
+
+
+class Exit(IntEnum):
+    """Linter-style exit codes."""
+
+    CLEAN = 0
+    FINDINGS = 1
+    ERROR = 2
+
+
+FAIL_ON = ("review", "hold", "never")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from tonecheck.settings import get_settings
+
+    get_settings()  # fail fast on bad settings, before workers start
+    uvicorn.run("tonecheck.api.main:app", host=args.host, port=args.port, workers=args.workers,
+                log_level="info", timeout_graceful_shutdown=20)
+    return Exit.CLEAN
+
+
+def _check(args: argparse.Namespace) -> int:
+    from tonecheck.cli.check import check_command
+    from tonecheck.settings import get_settings
+
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(encoding="utf-8")  # flagged text has curly quotes; a C locale must not crash the report
+    try:
+        settings = get_settings()
+    except Exception as exc:  # pydantic's ValidationError names the bad TONECHECK_* variable
+        print(f"tonecheck: bad settings: {exc}", file=sys.stderr)
+        return Exit.ERROR
+    if args.rules_only:
+        settings = settings.model_copy(update={"use_classifier": False})
+    return check_command(args, settings, sys.stdout, sys.stderr)
+
+
+def _jobs(value: str) -> int:
+    """`--jobs`: a count of worker processes, 1 or more."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes (1 or more)")
+    return int(value)
+
+
+def _sensitivity(value: str) -> dict[str, str]:
+    """`--sensitivity`: one level for all categories, or CATEGORY=LEVEL pairs."""
+    from tonecheck.findings import parse_sensitivity
+
+    try:
+        return parse_sensitivity(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+_CHECK_EPILOG = """\
+exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, config or input error.
+Suppress inline with <!-- tonecheck: off --> ... <!-- tonecheck: on --> or
+<!-- tonecheck-disable-next-line RULE_OR_CATEGORY -- reason --> (also in {# #} and {{! }} comments).
+Config: .tonecheck.toml or [tool.tonecheck] in pyproject.toml, the closest one to each file."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="tonecheck", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+    check = sub.add_parser(
+        "check", help="check email templates and drafts like a linter (folders, files, or - for stdin)",
+        epilog=_CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to check; - reads stdin")
+    check.add_argument("--format", choices=FORMAT_NAMES, default=None,
+                       help="report format (default: github when GITHUB_ACTIONS=true, else text)")
+    check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--fail-on", choices=FAIL_ON, default=None,
+                       help="lowest verdict that exits 1 (default: the config's fail-on, else review)")
+    check.add_argument("--include", action="append", metavar="GLOB",
+                       help="check files matching GLOB in folders (repeatable; replaces the defaults)")
+    check.add_argument("--exclude", action="append", metavar="GLOB",
+                       help="skip files and folders matching GLOB (repeatable; adds to the config's)")
+    check.add_argument("--config", metavar="FILE",
+                       help="use this .tonecheck.toml or pyproject.toml for every file (no discovery)")
+    check.add_argument("--jobs", type=_jobs, default=0, metavar="N",
+                       help="worker processes (default: one per core for large rules-only runs, else 1)")
+    check.add_argument("--sensitivity", type=_sensitivity, default=None, metavar="LEVEL",
+                       help="strict, default or relaxed, for all categories or as heated=relaxed,blame=strict; "
+                       "overrides the config file (default: precision first)")
+    check.add_argument("--rules-only", action="store_true",
+                       help="skip the classifier, as TONECHECK_USE_CLASSIFIER=false does (faster)")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `tonecheck` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

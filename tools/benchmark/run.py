@@ -1,0 +1,230 @@
+"""`make bench`: every figure of the performance budget in one bounded run, the naive stack alongside.
+
+Order: in-process latency (tonecheck and the naive stack interleaved round by round, so both see the
+same machine load), a real `tonecheck serve` on loopback (cold start, HTTP latency at concurrency 1 and 4,
+peak RSS), then `tonecheck check` over a folder of templates. The servers and checks it starts inherit
+the caller's TONECHECK_* settings. Prints a table, writes JSON (bench-results/latest.json; with --publish
+also docs/bench-latest.json, the copy the README quotes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tonecheck.settings import get_settings
+
+from tools import REPO_ROOT
+from tools.benchmark.corpus import EMAILS_DIR, SIZES, capped_email, load_emails, write_templates
+from tools.benchmark.report import judge, linear_fit, load_average, machine, summary, table
+
+RESULTS = REPO_ROOT / "bench-results" / "latest.json"
+PUBLISHED = REPO_ROOT / "docs" / "bench-latest.json"
+HTTP_WARMUP = 20
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line options of the benchmark."""
+    parser = argparse.ArgumentParser(prog="python -m tools.benchmark", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=40, help="in-process rounds over every email")
+    parser.add_argument("--http-requests", type=int, default=300, help="measured requests per concurrency")
+    parser.add_argument("--templates", type=int, default=500, help="files in the batch folder")
+    parser.add_argument("--cold-starts", type=int, default=3, help="server starts timed (median reported)")
+    parser.add_argument("--workers", type=int, default=1, help="`tonecheck serve --workers`")
+    parser.add_argument("--emails", type=Path, default=EMAILS_DIR, help="folder of <size>-<n>.txt emails")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["naive", "http", "batch", "worst-case"], help="leave a phase out")
+    parser.add_argument("--quick", action="store_true", help="tiny counts: checks that the benchmark runs")
+    parser.add_argument("--time-limit", type=float, default=1200.0, help="seconds after which phases stop")
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
+    parser.add_argument("--publish", action="store_true", help=f"also write {PUBLISHED.relative_to(REPO_ROOT)}")
+    return parser
+
+
+def _in_process(args: argparse.Namespace, emails: dict, deadline: float) -> tuple[dict[str, Any], dict]:
+    """Latency per email through the engine, the naive stack interleaved; and the settings in force."""
+    import torch
+    from tonecheck.detect.classifier.packed import native_bf16, resolve_precision
+    from tonecheck.engine import build_engine
+
+    from tools.benchmark.inprocess import NaiveStack, interleaved, judged_sentences, stages, worst_case
+
+    settings = get_settings()
+    default_threads = torch.get_num_threads()  # torch's own choice, before the engine applies its setting
+    began = time.perf_counter()
+    engine = build_engine(settings)
+    build_s = time.perf_counter() - began
+    threads = torch.get_num_threads()
+    used = {
+        "torch_threads": threads, "encoder_precision": resolve_precision(settings.encoder_precision)
+        if engine.classifier else None, "use_classifier": settings.use_classifier,
+        "model": engine.versions.model, "rules": engine.versions.rules, "spacy_pipeline": engine.nlp.pipe_names,
+        "native_bf16": native_bf16(), "torch": torch.__version__,
+    }
+    systems = {}
+    naive_info: dict[str, Any] = {}
+    if "naive" not in args.skip:
+        naive = NaiveStack(settings.spacy_model)
+        naive_info = {"spacy_pipeline": naive.nlp.pipe_names, "encoder": "transformers AutoModel, fp32"}
+        sentences = {e.name: judged_sentences(engine, e.text) for size in SIZES for e in emails[size]}
+        # Two thread counts: torch's default (what the naive stack would get) and tonecheck's, so the
+        # ratio is taken against whichever is faster on this machine at this load.
+        for n in sorted({default_threads, threads}, reverse=True):
+            systems[f"{n} threads"] = (lambda e: naive.check(e.text, sentences[e.name]),
+                                       lambda n=n: torch.set_num_threads(n))
+    # Last in each round: after a many-thread naive run torch's idle threads spin a while, on the other core.
+    systems["tonecheck"] = (lambda e: engine.check(e.text), lambda: torch.set_num_threads(threads))
+    samples, rounds_done = interleaved(systems, emails, args.rounds, deadline, warmup=1 if args.quick else 2)
+    torch.set_num_threads(threads)
+    ours = {s: summary(samples["tonecheck"].by_size[s]) for s in SIZES}
+    naive_sum = {name: {s: summary(samples[name].by_size[s]) for s in SIZES} for name in systems if
+                 name != "tonecheck"}
+    words = {s: round(sum(e.words for e in emails[s]) / len(emails[s])) for s in SIZES}
+    ratio = {}
+    for s in SIZES:
+        best = min((naive_sum[n][s]["p50"] for n in naive_sum), default=None)
+        ratio[s] = round(ours[s]["p50"] / best, 3) if best else None
+    per_email = [(e.words, _median_for(samples["tonecheck"].by_size[e.size], emails[e.size], e, rounds_done))
+                 for s in SIZES for e in emails[s]]
+    out: dict[str, Any] = {
+        "engine_build_s": round(build_s, 2), "rounds": rounds_done, "words": words, "tonecheck": ours,
+        "naive": naive_sum, "naive_stack": naive_info, "ratio_p50": ratio,
+        "ms_per_100_words": {s: round(ours[s]["p50"] / words[s] * 100, 2) for s in SIZES},
+        "linear_fit": linear_fit(per_email),
+    }
+    typical_stages: dict[str, list[float]] = {}
+    for email in emails["typical"]:
+        for key, values in stages(engine, email.text, 3 if args.quick else 10).items():
+            typical_stages.setdefault(key, []).extend(values)
+    out["stages_typical_p50_ms"] = {k: summary(v)["p50"] for k, v in typical_stages.items()}
+    if "worst-case" not in args.skip:
+        text = capped_email(emails, settings.max_body_bytes)
+        ms = worst_case(engine, text, 1 if args.quick else 2)
+        out["worst_case"] = {"words": len(text.split()), "bytes": len(text.encode("utf-8")), "ms": summary(ms)}
+    return out, used
+
+
+def _median_for(values: list[float], group: list, email: Any, rounds: int) -> float:
+    """One email's median latency: samples are stored per size class, email after email, round after round."""
+    k = len(group)
+    i = group.index(email)
+    own = [values[r * k + i] for r in range(rounds)]
+    return sorted(own)[len(own) // 2] if own else float("nan")
+
+
+def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) -> dict[str, Any]:
+    """Cold starts, then latency at concurrency 1 and 4 against the last server started, then its peak RSS."""
+    from tools.benchmark.processes import http_latency, start_server
+
+    typical = [e.text for e in emails["typical"]]
+    cold = []
+    server = None
+    for i in range(max(1, args.cold_starts)):
+        if server is not None:
+            server.stop()
+        server = start_server(args.workers, {}, tmp / f"serve-{i}.log")
+        cold.append(round(server.cold_start_s, 2))
+    assert server is not None
+    try:
+        ready_rss = server.memory()
+        runs = []
+        for concurrency in (1, 4):
+            http_latency(server.port, typical, concurrency, HTTP_WARMUP, deadline)
+            run = http_latency(server.port, typical, concurrency, args.http_requests, deadline)
+            stats = summary(run.latencies_ms, (50, 95, 99))
+            runs.append({"concurrency": concurrency, **stats, "errors": run.errors,
+                         "per_s": round(len(run.latencies_ms) / run.seconds, 1) if run.seconds else None})
+        mem = server.memory()
+    finally:
+        server.stop()
+    return {
+        "workers": args.workers, "cold_starts_s": cold, "cold_start_s": sorted(cold)[len(cold) // 2],
+        "rss_ready_mb": round(ready_rss["VmRSS"] / 2**20, 1), "peak_rss_mb": round(mem["VmHWM"] / 2**20, 1),
+        "runs": runs,
+    }
+
+
+def _batch(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) -> dict[str, Any]:
+    """`tonecheck check` over one file (start-up cost) and over the template folder."""
+    from tools.benchmark.processes import run_check
+
+    one, many = tmp / "one", tmp / "templates"
+    write_templates(one, 1, emails)
+    write_templates(many, args.templates, emails)
+    limit = max(60.0, deadline - time.monotonic())
+    startup = run_check(one, {}, tmp / "one.json", limit)
+    out: dict[str, Any] = {"startup_s": round(startup.seconds, 2)}
+    # The default command, then one worker per core (`--jobs`), which the default uses only rules-only.
+    for key, extra in (("default", []), ("jobs", ["--jobs", str(machine()["cores"])])):
+        full = run_check(many, {}, tmp / "templates.json", limit, extra)
+        if full.reported != full.files:
+            raise RuntimeError(f"tonecheck check reported {full.reported} of {full.files} files")
+        steady = full.seconds - startup.seconds
+        out[key] = {
+            "command": " ".join(["tonecheck check FOLDER --format json", *extra]),
+            "files": full.files, "seconds": round(full.seconds, 2),
+            "emails_per_s_wall": round(full.files / full.seconds, 1),
+            "emails_per_s": round((full.files - 1) / steady, 1) if steady > 0 else None,
+            "peak_rss_mb": round(full.peak_rss / 2**20, 1), "exit_code": full.exit_code,
+        }
+        if machine()["cores"] < 2:
+            break
+    return out
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Every phase not skipped; the figures as one JSON-ready dict."""
+    deadline = time.monotonic() + args.time_limit
+    emails = load_emails(args.emails)
+    result: dict[str, Any] = {
+        "command": args.command,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine(),
+        "load_average": {"start": load_average()},
+        "counts": {"rounds": args.rounds, "http_requests": args.http_requests, "templates": args.templates,
+                   "cold_starts": args.cold_starts, "emails": {s: len(emails[s]) for s in SIZES}},
+    }
+    result["in_process"], result["settings"] = _in_process(args, emails, deadline)
+    with tempfile.TemporaryDirectory(prefix="tonecheck-bench-") as tmp:
+        if "http" not in args.skip:
+            result["http"] = _http(args, emails, deadline, Path(tmp))
+        if "batch" not in args.skip:
+            result["batch"] = _batch(args, emails, deadline, Path(tmp))
+    result["load_average"]["end"] = load_average()
+    result["timed_out"] = time.monotonic() > deadline
+    http, batch, inproc = result.get("http"), result.get("batch"), result["in_process"]
+    c4 = next((r for r in http["runs"] if r["concurrency"] == 4), None) if http else None
+    rss = [x for x in (http and http["peak_rss_mb"], batch and batch["default"]["peak_rss_mb"]) if x]
+    result["targets"] = judge({
+        "typical_ratio": inproc["ratio_p50"]["typical"],
+        "typical_p50_ms": inproc["tonecheck"]["typical"]["p50"],
+        "http_c4_p95_ms": c4["p95"] if c4 else None,
+        "batch_emails_per_s": batch["default"]["emails_per_s"] if batch else None,
+        "cold_start_s": http["cold_start_s"] if http else None,
+        "peak_rss_mb": max(rss) if rss else None,
+    })
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the table, write the JSON; 0 unless a phase failed (targets do not fail it)."""
+    args = build_parser().parse_args(argv)
+    args.command = " ".join(["python -m tools.benchmark", *(sys.argv[1:] if argv is None else argv)])
+    if args.quick:
+        args.rounds, args.http_requests, args.templates, args.cold_starts = 2, 8, 6, 1
+    result = run(args)
+    print(table(result))
+    text = json.dumps(result, indent=2) + "\n"
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(text, encoding="utf-8")
+    print(f"\nwrote {args.json}")
+    if args.publish:
+        PUBLISHED.write_text(text, encoding="utf-8")
+        print(f"wrote {PUBLISHED}")
+    return 0

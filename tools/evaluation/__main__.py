@@ -1,0 +1,182 @@
+"""`make eval`: the blind test, the old test split and the real calm gates, through the service's own engine.
+
+Every figure comes from `Engine.check_many`, the code path behind `POST /v1/check`: cleanup with HTML
+sniffing, one parse, rules and classifier, combine, verdict. Labelled sets are scored with
+../shared/eval/score.py. The blind test is scored once per release (see models/blind-test/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import importlib.util
+import io
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tonecheck.combine import Policy
+from tonecheck.engine import EmailInput, Engine, Report, build_engine
+from tonecheck.findings import Verdict
+from tonecheck.settings import Settings
+
+from tools import REPO_ROOT
+from tools.evaluation.baseline import baseline_categories
+from tools.training.data import (
+    CORPUS_DIR,
+    PUBLIC_DIR,
+    SHARED_DIR,
+    Row,
+    enron_eval_lines,
+    guide_examples,
+    read_rows,
+    read_split,
+)
+
+ENRON_SAMPLE = 2000  # every k-th held-out P_9 line, so one run takes minutes, not an hour, on 2 cores
+BLIND = REPO_ROOT / "models" / "blind-test" / "blind-2026-12.jsonl"
+BATCH = 32
+# Targets from issue 10: on every real calm gate, at most this share held / with any finding.
+GATE_HELD, GATE_ANY = 0.01, 0.04
+
+Prediction = tuple[set[str], bool]
+
+
+def load_scorer(shared: Path) -> Callable:
+    """The project's judge: ../shared/eval/score.py's `score(gold, pred, verbose)`."""
+    spec = importlib.util.spec_from_file_location("tonecheck_shared_score", shared / "eval" / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.score
+
+
+def stanford_quarters(shared: Path) -> tuple[list[str], list[str]]:
+    """Top-quarter (polite) and bottom-quarter (impolite) requests of the Stanford corpus."""
+    top, bottom = [], []
+    for name in ("wikipedia.annotated.csv", "stack-exchange.annotated.csv"):
+        with open(shared / "data" / "stanford_politeness" / name, encoding="utf-8") as fh:
+            rows = [(float(r["Normalized Score"]), r["Request"]) for r in csv.DictReader(fh)]
+        rows.sort()
+        q = len(rows) // 4
+        bottom += [t for _, t in rows[:q]]
+        top += [t for _, t in rows[-q:]]
+    return top, bottom
+
+
+def trigger_hits_p9(shared: Path) -> list[str]:
+    """The Enron trigger-phrase sentences that the politeness classifier put in P_9."""
+    with open(shared / "data" / "enron_politeness" / "trigger_phrase_hits.tsv", encoding="utf-8") as fh:
+        return [r["text"] for r in csv.DictReader(fh, delimiter="\t") if r["p_class"] == "P_9"]
+
+
+def public_gates(public: Path) -> dict[str, list[str]]:
+    """Evaluation-only calm replies from public corpora never trained on (models/data/public_sources.py)."""
+    out = {}
+    for path in sorted((public / "gate").glob("*.jsonl")):
+        out[path.stem] = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return out
+
+
+def run(engine: Engine, texts: list[str]) -> list[Prediction]:
+    """Categories found and hold, per text, through the engine in batches (the service's path)."""
+    out: list[Prediction] = []
+    for i in range(0, len(texts), BATCH):
+        reports: list[Report] = engine.check_many([EmailInput(t) for t in texts[i : i + BATCH]])
+        out += [({f.category.value for f in r.findings}, r.verdict is Verdict.HOLD) for r in reports]
+    return out
+
+
+def score_set(name: str, rows: list[Row], systems: dict[str, Engine | None], score: Callable) -> dict:
+    """Score tonecheck, rules only and the phrase-list baseline on one labelled set."""
+    gold = [{"id": r.id, "text": r.text, "labels": list(r.labels), "hold": r.hold} for r in rows]
+    results: dict[str, dict] = {"rows": len(rows)}
+    for system, engine in systems.items():
+        if engine is None:
+            preds = [(c := baseline_categories(r.text), "heated" in c) for r in rows]
+        else:
+            preds = run(engine, [r.text for r in rows])
+        pred = [{"id": r.id, "categories": sorted(c), "hold": h} for r, (c, h) in zip(rows, preds, strict=True)]
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            res = score(gold, pred, verbose=True)
+        res.pop("calm_fp_ids")
+        results[system] = {k: round(v, 4) for k, v in res.items()}
+        results[system]["per_category"] = [ln for ln in buf.getvalue().splitlines() if " P=" in ln]
+        print(f"\n== {system} on {name} ({len(rows)} rows)")
+        print("\n".join(ln for ln in buf.getvalue().splitlines() if not ln.startswith("calm emails flagged")))
+    return results
+
+
+def gate_figures(engine: Engine, texts: list[str]) -> dict[str, float]:
+    """Share of real calm texts held, and with any finding at all."""
+    preds = run(engine, texts)
+    held = sum(1 for _, h in preds if h) / len(texts)
+    flagged = sum(1 for c, h in preds if c or h) / len(texts)
+    return {"n": len(texts), "held": round(held, 4), "any_finding": round(flagged, 4)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate and print; write the figures as JSON for the model card."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--blind", type=Path, default=BLIND, help="the blind test set (JSONL, scorer format)")
+    parser.add_argument("--skip-blind", action="store_true", help="leave the blind test out (development runs)")
+    parser.add_argument("--split", default="test", help="the old corpus split to score as well")
+    parser.add_argument("--data", type=Path, default=CORPUS_DIR, help="folder with the split's .jsonl")
+    parser.add_argument("--shared", type=Path, default=SHARED_DIR)
+    parser.add_argument("--public-data", type=Path, default=PUBLIC_DIR, help="output of public_sources.py")
+    parser.add_argument("--json", type=Path, default=REPO_ROOT / "models" / "eval-results.json")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    settings = Settings()
+    engine = build_engine(settings)
+    rules_only = Engine(engine.nlp, engine.rules, None, Policy(), engine.versions)
+    systems: dict[str, Engine | None] = {"tonecheck": engine, "rules": rules_only, "baseline": None}
+    score = load_scorer(args.shared)
+    results: dict = {"model_version": engine.versions.model, "rules_version": engine.versions.rules}
+
+    if not args.skip_blind:
+        results["blind"] = score_set(f"the blind test {args.blind.name}", read_rows(args.blind), systems, score)
+    results["old_split"] = score_set(f"the old {args.split} split", read_split(args.split, args.data),
+                                     systems, score)
+
+    enron = enron_eval_lines(args.shared)
+    top, bottom = stanford_quarters(args.shared)
+    gates = {"enron_p9_heldout": enron[:: max(1, len(enron) // ENRON_SAMPLE)][:ENRON_SAMPLE],
+             "stanford_top_quarter": top, **public_gates(args.public_data)}
+    print(f"\n== real calm gates (targets: held <= {GATE_HELD:.0%}, any finding <= {GATE_ANY:.0%})")
+    results["gates"] = {}
+    for name, texts in gates.items():
+        fig = gate_figures(engine, texts)
+        fig["meets_target"] = fig["held"] <= GATE_HELD and fig["any_finding"] <= GATE_ANY
+        results["gates"][name] = fig
+        print(f"{name:28s} n={fig['n']:5d}  held={fig['held']:.3f}  any finding={fig['any_finding']:.3f}  "
+              f"{'met' if fig['meets_target'] else 'MISSED'}")
+    if len(gates) < 4:
+        print(f"(public gates not found under {args.public_data}/gate: run models/data/public_sources.py)")
+
+    print("\n== other real text (informational)")
+    results["other_real"] = {
+        "enron_trigger_hits_p9_clean": round(1 - gate_figures(engine, trigger_hits_p9(args.shared))["any_finding"], 4),
+        "stanford_bottom_quarter_flagged": gate_figures(engine, bottom)["any_finding"],
+    }
+    for name, value in results["other_real"].items():
+        print(f"{name:34s} {value:.3f}")
+    examples = guide_examples(args.shared)
+    if examples:
+        preds = run(engine, [t for t, _ in examples])
+        hit = sum(1 for (_, c), (cats, _) in zip(examples, preds, strict=True) if c and c in cats)
+        clean = sum(1 for (_, c), (cats, h) in zip(examples, preds, strict=True) if c is None and not cats and not h)
+        n_flag = sum(1 for _, c in examples if c)
+        results["guide_examples"] = {"flagged_caught": f"{hit}/{n_flag}",
+                                     "calm_clean": f"{clean}/{len(examples) - n_flag}"}
+        print(f"labelling guide tables: flagged caught {hit}/{n_flag}, calm clean {clean}/{len(examples) - n_flag}")
+    results["seconds"] = round(time.perf_counter() - began, 1)
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.json} ({results['seconds']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

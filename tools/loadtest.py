@@ -1,0 +1,225 @@
+"""`make load`: drive a real `tonecheck serve` on loopback with a mix of emails; report errors, latency, RSS.
+
+It starts the server itself on a free 127.0.0.1 port, with the caller's settings (the classifier on unless
+--rules-only), and stops it at the end. Phases:
+
+1. warm-up: a few hundred requests, not measured; then the server's RSS is read (the baseline);
+2. paced: `--rate` requests a second for `--duration` seconds (open loop: a slow answer never delays
+   the next request), with p50/p95/p99 latency and errors;
+3. soak: the rest of `--total` requests as fast as `--concurrency` clients go; then RSS again.
+
+It fails (exit 1) on any error or on RSS growth of `--max-rss-growth` or more across the `--total`
+requests, and it always stops: the request count is fixed and `--time-limit` bounds the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tools.devserver import ServerFailed, local_server, rss_bytes
+
+__all__ = ["MIX", "Phase", "main", "rss_bytes"]
+
+
+# (name, weight, request): what mail clients and CI jobs send, from a one-liner to a long reply thread.
+_THREAD = "\n".join(f"> line {i} of the earlier message, quoted by the mail client." for i in range(40))
+MIX: list[tuple[str, int, dict]] = [
+    ("calm-json", 30, {"json": {"text": "Hi Dana,\n\nThanks for your patience. The replacement ships "
+                                        "today and should arrive by Friday.\n\nBest regards,\nAnna"}}),
+    ("flagged-json", 20, {"json": {"text": "As I said in my last email, you failed to attach the form. "
+                                           "Please send it again."}}),
+    ("heated-plain", 10, {"content": b"Don't bother writing back. I SAID the refund is PROCESSED!!!",
+                          "headers": {"Content-Type": "text/plain"}}),
+    ("html-with-quote", 10, {"json": {"content_type": "text/html", "text":
+        "<div>Hi Sam,</div><div>Per my last email, the invoice is attached.</div>"
+        "<div id=\"Signature\">Anna Smith<br>ACME Ltd</div><div class=\"gmail_quote\">On Tue Sam wrote:"
+        "<blockquote>Where is the invoice?!</blockquote></div>"}}),
+    ("long-reply-thread", 10, {"json": {"text": "Thanks, that works for us. We will confirm the date on "
+                                                "Monday.\n\nOn Mon, 3 Mar 2025 at 09:12, Sam <sam@x.com>"
+                                                " wrote:\n" + _THREAD}}),
+    ("emoji-utf16", 5, {"json": {"text": "Great news 🎉 your order shipped 📦. Obviously you should have "
+                                         "read the tracking email 🙄", "offset_unit": "utf16"}}),
+    ("text-report", 5, {"params": {"format": "text"}, "content": b"To be honest, this is not our fault.",
+                        "headers": {"Content-Type": "text/plain"}}),
+    ("batch-of-5", 10, {"path": "/v1/check/batch", "json": {"emails": [
+        {"text": "Thanks for the quick reply."}, {"text": "As I already told you, the form is required."},
+        {"text": "We are looking into it and will update you tomorrow."},
+        {"text": "<p>You clearly didn't read the manual.</p>", "content_type": "text/html"},
+        {"text": "Could you send the receipt?"}]}}),
+]
+
+
+@dataclass
+class Phase:
+    """Outcome of one phase: counts, errors by kind, latencies in ms."""
+
+    name: str
+    requests: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def error_count(self) -> int:
+        """All failed requests."""
+        return sum(self.errors.values())
+
+    def percentile(self, p: float) -> float:
+        """The p-th percentile latency (nearest rank), in ms."""
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))] if ordered else 0.0
+
+    def summary(self) -> dict:
+        """Figures for the report."""
+        return {"phase": self.name, "requests": self.requests, "errors": self.error_count(),
+                "error_kinds": self.errors, "seconds": round(self.seconds, 1),
+                "rate_per_s": round(self.requests / self.seconds, 1) if self.seconds else 0.0,
+                "p50_ms": round(self.percentile(50), 1), "p95_ms": round(self.percentile(95), 1),
+                "p99_ms": round(self.percentile(99), 1),
+                "max_ms": round(max(self.latencies_ms, default=0.0), 1)}
+
+
+def _schedule() -> list[tuple[str, dict]]:
+    """One round of the mix, by weight, interleaved so every stretch of requests sees every kind."""
+    total = sum(w for _, w, _ in MIX)
+    slots: list[tuple[float, str, dict]] = []
+    for name, weight, request in MIX:
+        slots += [((i + 0.5) * total / weight, name, request) for i in range(weight)]
+    return [(name, request) for _, name, request in sorted(slots, key=lambda s: s[0])]
+
+
+async def _one(client: httpx.AsyncClient, phase: Phase, name: str, request: dict) -> None:
+    kwargs = {k: v for k, v in request.items() if k != "path"}
+    began = time.perf_counter()
+    try:
+        response = await client.post(request.get("path", "/v1/check"), **kwargs)
+        ok = response.status_code == 200 and (
+            "verdict:" in response.text if "params" in request else "verdict" in response.text)
+        if not ok:
+            key = f"{name}:{response.status_code}"
+            phase.errors[key] = phase.errors.get(key, 0) + 1
+    except httpx.HTTPError as exc:
+        key = f"{name}:{type(exc).__name__}"
+        phase.errors[key] = phase.errors.get(key, 0) + 1
+    phase.latencies_ms.append((time.perf_counter() - began) * 1000)
+    phase.requests += 1
+
+
+async def _paced(client: httpx.AsyncClient, phase: Phase, count: int, rate: float, deadline: float) -> None:
+    """`count` requests at `rate` a second; each starts on schedule whether or not earlier ones returned."""
+    schedule = _schedule()
+    began = time.perf_counter()
+    tasks = []
+    for i in range(count):
+        delay = began + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if time.monotonic() > deadline:
+            break
+        name, request = schedule[i % len(schedule)]
+        tasks.append(asyncio.create_task(_one(client, phase, name, request)))
+    await asyncio.gather(*tasks)
+    phase.seconds = time.perf_counter() - began
+
+
+async def _closed(client: httpx.AsyncClient, phase: Phase, count: int, concurrency: int,
+                  deadline: float) -> None:
+    """`count` requests from `concurrency` clients that each send the next as soon as one returns."""
+    schedule = _schedule()
+    counter = iter(range(count))
+    began = time.perf_counter()
+
+    async def worker() -> None:
+        for i in counter:
+            if time.monotonic() > deadline:
+                return
+            name, request = schedule[i % len(schedule)]
+            await _one(client, phase, name, request)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    phase.seconds = time.perf_counter() - began
+
+
+async def _drive(base: str, args: argparse.Namespace, pid: int) -> dict:
+    deadline = time.monotonic() + args.time_limit
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        warmup = Phase("warm-up")
+        await _closed(client, warmup, args.warmup, args.concurrency, deadline)
+        await asyncio.sleep(1)
+        rss_before = rss_bytes(pid)
+        paced = Phase("paced")
+        paced_count = int(args.rate * args.duration)
+        await _paced(client, paced, paced_count, args.rate, deadline)
+        soak = Phase("soak")
+        await _closed(client, soak, max(0, args.total - paced_count), args.concurrency, deadline)
+        await asyncio.sleep(1)
+        rss_after = rss_bytes(pid)
+    measured = paced.requests + soak.requests
+    growth = (rss_after - rss_before) / rss_before
+    return {
+        "warmup": warmup.summary(), "paced": paced.summary(), "soak": soak.summary(),
+        "measured_requests": measured,
+        "errors": paced.error_count() + soak.error_count() + warmup.error_count(),
+        "rss_before_mb": round(rss_before / 2**20, 1), "rss_after_mb": round(rss_after / 2**20, 1),
+        "rss_growth_pct": round(100 * growth, 2), "timed_out": time.monotonic() > deadline,
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line options of the load test."""
+    parser = argparse.ArgumentParser(prog="python -m tools.loadtest", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=50.0, help="requests a second in the paced phase")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of the paced phase")
+    parser.add_argument("--total", type=int, default=10_000, help="measured requests (paced + soak)")
+    parser.add_argument("--warmup", type=int, default=300, help="requests before the RSS baseline")
+    parser.add_argument("--concurrency", type=int, default=8, help="clients in the warm-up and soak phases")
+    parser.add_argument("--workers", type=int, default=1, help="`tonecheck serve --workers`")
+    parser.add_argument("--rules-only", action="store_true", help="run the server without the classifier")
+    parser.add_argument("--max-rss-growth", type=float, default=5.0, help="percent of RSS growth that fails")
+    parser.add_argument("--time-limit", type=float, default=900.0, help="seconds after which it stops anyway")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the load test; 0 when there were no errors and RSS stayed flat."""
+    args = build_parser().parse_args(argv)
+    env = {"TONECHECK_USE_CLASSIFIER": "false"} if args.rules_only else {}
+    with tempfile.TemporaryDirectory() as tmp, \
+            local_server(Path(tmp), "--workers", str(args.workers), env=env) as server:
+        base = server.base
+        try:
+            ready = server.wait_ready(timeout=180)
+        except ServerFailed as exc:
+            raise SystemExit(str(exc)) from exc
+        result = asyncio.run(_drive(base, args, server.proc.pid))
+    result.update(server=base, workers=args.workers, model=ready.get("model"), rules=ready.get("rules"),
+                  command=" ".join(["python -m tools.loadtest", *(argv or sys.argv[1:])]))
+    paced, soak = result["paced"], result["soak"]
+    print(f"tonecheck load test against {base} (workers={args.workers}, model={ready.get('model')})")
+    for p in (paced, soak):
+        print(f"  {p['phase']:>6}: {p['requests']} requests in {p['seconds']} s ({p['rate_per_s']}/s), "
+              f"errors {p['errors']}, p50 {p['p50_ms']} ms, p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms, "
+              f"max {p['max_ms']} ms")
+    print(f"  RSS {result['rss_before_mb']} MB after warm-up -> {result['rss_after_mb']} MB after "
+          f"{result['measured_requests']} requests ({result['rss_growth_pct']:+.2f}%)")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    failed = (result["errors"] > 0 or result["rss_growth_pct"] >= args.max_rss_growth or result["timed_out"]
+              or result["measured_requests"] < args.total)
+    print("  result:", "FAIL" if failed else "ok")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Training: the corpus, the head and the thresholds that become models/tone-head/."""

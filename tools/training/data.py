@@ -1,0 +1,151 @@
+"""Training and evaluation data: the project's labelled corpus and real calm mail from ../shared."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from tonecheck.findings import CATEGORIES
+
+from tools import REPO_ROOT
+
+CORPUS_DIR = REPO_ROOT / "models" / "data"
+SHARED_DIR = REPO_ROOT.parent / "shared"
+ENRON_P9 = Path("data/enron_politeness/entagged_parallel.test.en.P_9")
+# Every 8th Enron P_9 line (of the first 24,000) may be trained on as calm; evaluation uses the others.
+ENRON_TRAIN_STRIDE = 8
+ENRON_TRAIN_LINES = 24_000
+ENRON_DEV_OFFSET = 4  # every 8th line from the 5th: threshold selection only
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One labelled example, as in models/data/*.jsonl and ../shared/eval/score.py."""
+
+    id: str
+    text: str
+    labels: tuple[str, ...]
+    hold: bool
+
+    def targets(self) -> list[float]:
+        """0/1 per category, in CATEGORIES order."""
+        return [1.0 if c.value in self.labels else 0.0 for c in CATEGORIES]
+
+
+def read_split(name: str, corpus_dir: Path = CORPUS_DIR) -> list[Row]:
+    """Rows of `train`, `dev` or `test`."""
+    return read_rows(corpus_dir / f"{name}.jsonl")
+
+
+def read_rows(path: Path) -> list[Row]:
+    """A labelled JSONL set in the scorer's format (the corpus splits, the blind test)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            rows.append(Row(d["id"], d["text"], tuple(d["labels"]), bool(d["hold"])))
+    return rows
+
+
+# Rows written for tonecheck by independent writers (models/data/writers/README.md). One writer's rows are
+# held out whole as dev: thresholds chosen on a writer the model never saw transfer to other hands.
+WRITERS_DIR = CORPUS_DIR / "writers"
+DEV_WRITERS = frozenset({"w6"})
+# Real calm text from public corpora (models/data/public_sources.py writes it outside the repo).
+PUBLIC_DIR = REPO_ROOT.parent / "public-data"
+PUBLIC_TRAIN_PER_SOURCE = 4_000
+PUBLIC_DEV_PER_SOURCE = 500
+
+
+def _writer_row(writer: str, rid: str, d: dict) -> Row:
+    return Row(f"{writer}-{rid}", d["text"], tuple(d["labels"]), bool(d["hold"]))
+
+
+def writer_rows(dev: bool, writers_dir: Path = WRITERS_DIR) -> list[Row]:
+    """The writers' rows (dev: the held-out writers'); training also gets each problem sentence on its own."""
+    rows: list[Row] = []
+    for part in sorted(writers_dir.glob("w*/part-*.jsonl")):
+        writer = part.parent.name
+        if (writer in DEV_WRITERS) != dev:
+            continue
+        for n, line in enumerate(part.read_text(encoding="utf-8").splitlines()):
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            rows.append(_writer_row(writer, f"{part.stem}-{n}", d))
+            if not dev:
+                for k, span in enumerate(d.get("problem_spans") or []):
+                    labels = tuple(span["labels"])
+                    rows.append(Row(f"{writer}-{part.stem}-{n}-s{k}", span["text"], labels, "heated" in labels))
+    return rows
+
+
+def public_calm_rows(dev: bool, public_dir: Path = PUBLIC_DIR) -> list[Row]:
+    """Real calm utterances (service dialogue system turns, detoxified and warm comments), disjoint train/dev."""
+    rows: list[Row] = []
+    for path in sorted((public_dir / "train").glob("*.txt")):
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        order = sorted(range(len(lines)), key=lambda i: hashlib.sha256(f"{path.stem}:{i}".encode()).digest())
+        picked = order[PUBLIC_TRAIN_PER_SOURCE : PUBLIC_TRAIN_PER_SOURCE + PUBLIC_DEV_PER_SOURCE] if dev \
+            else order[:PUBLIC_TRAIN_PER_SOURCE]
+        rows += [Row(f"{path.stem}-{i}", lines[i], (), False) for i in sorted(picked)]
+    return rows
+
+
+def enron_lines(shared_dir: Path = SHARED_DIR) -> list[str]:
+    """Enron P_9 sentences (the most polite tenth of real business mail), or [] when shared/ is absent."""
+    path = shared_dir / ENRON_P9
+    if not path.exists():
+        return []
+    return [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+
+
+def extra_train_rows(corpus_dir: Path = CORPUS_DIR) -> list[Row]:
+    """Training-only hard negatives and their flagged counterparts (models/data/train_extra.jsonl), if present."""
+    return read_split("train_extra", corpus_dir) if (corpus_dir / "train_extra.jsonl").exists() else []
+
+
+def guide_examples(shared_dir: Path = SHARED_DIR) -> list[tuple[str, str | None]]:
+    """(sentence, category or None for calm) from the labelling guide's flag/calm tables."""
+    path = shared_dir / "labeling-guide.md"
+    if not path.exists():
+        return []
+    out: list[tuple[str, str | None]] = []
+    category = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            name = line[3:].split()[0] if line[3:].split() else ""
+            category = name if name in {c.value for c in CATEGORIES} else None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if category and len(cells) == 2 and cells[0] and not cells[0].startswith(("flag", "---")):
+            out += [(cells[0], category), (cells[1], None)]
+    return out
+
+
+def enron_train_rows(shared_dir: Path = SHARED_DIR) -> list[Row]:
+    """The Enron calm sentences set aside for training (MIT; see the model card)."""
+    lines = enron_lines(shared_dir)[:ENRON_TRAIN_LINES]
+    return [Row(f"enron-{i}", t, (), False) for i, t in enumerate(lines) if i % ENRON_TRAIN_STRIDE == 0]
+
+
+def enron_dev_rows(shared_dir: Path = SHARED_DIR) -> list[Row]:
+    """Enron calm sentences for choosing thresholds (never trained on, never evaluated)."""
+    lines = enron_lines(shared_dir)[:ENRON_TRAIN_LINES]
+    return [Row(f"enron-dev-{i}", t, (), False)
+            for i, t in enumerate(lines) if i % ENRON_TRAIN_STRIDE == ENRON_DEV_OFFSET]
+
+
+def enron_eval_lines(shared_dir: Path = SHARED_DIR) -> list[str]:
+    """Enron P_9 sentences never trained on and never used to choose thresholds."""
+    lines = enron_lines(shared_dir)
+    return [t for i, t in enumerate(lines)
+            if not (i < ENRON_TRAIN_LINES and i % ENRON_TRAIN_STRIDE in (0, ENRON_DEV_OFFSET))]
+
+
+def rows_sha256(rows: list[Row]) -> str:
+    """A hash of the training data, recorded in the manifest."""
+    blob = "\n".join(json.dumps([r.id, r.text, list(r.labels)], ensure_ascii=False) for r in rows)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()

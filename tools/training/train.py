@@ -1,0 +1,459 @@
+"""`make train`: fit the head on the labelled corpus, calibrate and choose thresholds on dev, write models/.
+
+Deterministic: seeded, single-threaded head training, sorted inputs. The encoder stays frozen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from tonecheck import __version__
+from tonecheck.cleanup import clean
+from tonecheck.combine import Policy, combine
+from tonecheck.combine.verdict import decide, document_scores
+from tonecheck.detect.classifier.detector import unit_findings
+from tonecheck.detect.classifier.encoder import (
+    ENCODER_PACKAGE,
+    MAX_TOKENS,
+    Encoder,
+    encoder_dir,
+    encoder_version,
+    mean_pool,
+    save_top_layers,
+    top_layer_modules,
+    weights_sha256,
+)
+from tonecheck.detect.classifier.head import Head
+from tonecheck.detect.classifier.manifest import (
+    HEAD_FILE,
+    MANIFEST,
+    TOP_FILE,
+    EncoderInfo,
+    Manifest,
+    file_sha256,
+)
+from tonecheck.detect.classifier.units import units
+from tonecheck.detect.rules.detector import RuleDetector
+from tonecheck.detect.rules.loader import load_rules
+from tonecheck.findings import CATEGORIES, Category, Finding, Verdict
+from tonecheck.parse import Parsed, load_pipeline, parse_many
+from tonecheck.settings import Settings
+
+from tools.training.data import (
+    CORPUS_DIR,
+    Row,
+    enron_dev_rows,
+    enron_train_rows,
+    extra_train_rows,
+    public_calm_rows,
+    read_split,
+    rows_sha256,
+    writer_rows,
+)
+
+SEED = 13
+HIDDEN = 256
+EPOCHS = 60  # head-only training on frozen embeddings (--top-layers 0)
+BATCH = 64
+LR = 2e-3
+TOP_LAYERS = 2  # encoder layers fine-tuned together with the head (default)
+FT_EPOCHS = 5
+FT_BATCH = 32
+FT_LR = 5e-5
+FT_HEAD_LR = 1e-3
+# How much a calm false alarm costs relative to macro-F1 when choosing thresholds on dev.
+CALM_FP_WEIGHT = 3.0
+CALM_FP_BUDGET = 0.02
+REAL_FP_BUDGET = 0.01
+# A false hold on a friendly reply is the worst defect: below this hold precision on dev, and above this
+# share of real calm text held, the objective pays steeply.
+HOLD_PRECISION_FLOOR = 0.92
+REAL_HELD_BUDGET = 0.005
+
+
+def seed_everything(seed: int) -> None:
+    """Make training repeatable."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+
+
+def parse_rows(nlp, rows: list[Row], max_sentences: int) -> list[Parsed]:
+    """Clean and parse rows exactly as the service does."""
+    return parse_many(nlp, [clean(r.text) for r in rows], max_sentences)
+
+
+def bag_sentences(parsed: list[Parsed]) -> tuple[list[str], list[int]]:
+    """All judged unit texts (what the detector scores), and for each the index of its row (its "bag")."""
+    texts, owners = [], []
+    for i, p in enumerate(parsed):
+        sents = [u.text for u in units(p)] or [p.cleaned.text.strip() or "."]
+        texts += sents
+        owners += [i] * len(sents)
+    return texts, owners
+
+
+def bag_max(logits: torch.Tensor, owners: torch.Tensor, n_bags: int) -> torch.Tensor:
+    """Max over each bag's sentences: an email is flagged for a category when any sentence is."""
+    out = torch.full((n_bags, logits.shape[1]), -1e9)
+    return out.scatter_reduce(0, owners.unsqueeze(1).expand_as(logits), logits, reduce="amax")
+
+
+def train_head(emb: np.ndarray, owners: list[int], targets: np.ndarray, dim: int) -> Head:
+    """Multi-instance training: bag logit = max of its sentences' logits, binary cross-entropy per category."""
+    torch.set_num_threads(1)  # tiny model; one thread keeps float sums in a fixed order
+    head = Head(dim, HIDDEN)
+    opt = torch.optim.AdamW(head.parameters(), lr=LR, weight_decay=1e-3)
+    x = torch.from_numpy(emb)
+    y = torch.from_numpy(targets)
+    pos = y.sum(0).clamp(min=1)
+    pos_weight = ((len(y) - pos) / pos).clamp(max=6.0)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    bags_of = [[] for _ in range(len(y))]
+    for i, b in enumerate(owners):
+        bags_of[b].append(i)
+    gen = torch.Generator().manual_seed(SEED)
+    for _ in range(EPOCHS):
+        head.train()
+        for chunk in torch.randperm(len(y), generator=gen).split(BATCH):
+            sent_idx = [i for b in chunk.tolist() for i in bags_of[b]]
+            local = {b: k for k, b in enumerate(chunk.tolist())}
+            sub_own = torch.tensor([local[owners[i]] for i in sent_idx])
+            logits = bag_max(head(x[sent_idx]), sub_own, len(chunk))
+            loss = loss_fn(logits, y[chunk])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return head.eval()
+
+
+class TopModel(torch.nn.Module):
+    """The encoder's last layers plus the head, trained on cached states from the frozen layers below."""
+
+    def __init__(self, layers: list[torch.nn.Module], head: Head) -> None:
+        super().__init__()
+        self.layers = torch.nn.ModuleList(layers)
+        self.head = head
+
+    def forward(self, states: list[torch.Tensor]) -> torch.Tensor:
+        """Sentence logits from the states entering the fine-tuned layers."""
+        hidden = torch.nn.utils.rnn.pad_sequence(states, batch_first=True)
+        mask = torch.zeros(hidden.shape[:2])
+        for i, s in enumerate(states):
+            mask[i, : len(s)] = 1
+        additive = (1.0 - mask[:, None, None, :]) * torch.finfo(torch.float32).min
+        for layer in self.layers:
+            out = layer(hidden, attention_mask=additive)
+            hidden = out[0] if isinstance(out, tuple) else out
+        return self.head(mean_pool(hidden, mask))
+
+
+def _length_batches(lengths: torch.Tensor, gen: torch.Generator) -> list[torch.Tensor]:
+    """Batches of bags with similar lengths (little padding), in a seeded random order."""
+    jitter = torch.rand(len(lengths), generator=gen) * 4  # so batches differ from epoch to epoch
+    order = torch.argsort(lengths + jitter)
+    batches = list(order.split(FT_BATCH))
+    return [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
+
+
+def finetune(encoder: Encoder, texts: list[str], owners: list[int], targets: np.ndarray,
+             epochs: int = FT_EPOCHS) -> TopModel:
+    """Multi-instance fine-tuning of the top encoder layers and the head."""
+    began = time.time()
+    cache = encoder.hidden_below(texts, TOP_LAYERS)
+    print(f"  cached {len(texts)} sentences in {time.time() - began:.0f} s", flush=True)
+    layers = [copy.deepcopy(layer) for layer in top_layer_modules(encoder.model, TOP_LAYERS)]
+    model = TopModel(layers, Head(encoder.dim, HIDDEN))
+    opt = torch.optim.AdamW([
+        {"params": model.layers.parameters(), "lr": FT_LR},
+        {"params": model.head.parameters(), "lr": FT_HEAD_LR},
+    ], weight_decay=0.01)
+    y = torch.from_numpy(targets)
+    pos = y.sum(0).clamp(min=1)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=((len(y) - pos) / pos).clamp(max=6.0))
+    bags_of: list[list[int]] = [[] for _ in range(len(y))]
+    for i, b in enumerate(owners):
+        bags_of[b].append(i)
+    gen = torch.Generator().manual_seed(SEED)
+    bag_len = torch.tensor([max(len(cache[i]) for i in bags_of[b]) for b in range(len(y))], dtype=torch.float32)
+    steps = epochs * ((len(y) + FT_BATCH - 1) // FT_BATCH)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[FT_LR, FT_HEAD_LR], total_steps=steps,
+                                                pct_start=0.1)
+    for epoch in range(epochs):
+        model.train()
+        total = 0.0
+        for chunk in _length_batches(bag_len, gen):
+            bags = chunk.tolist()
+            sent_idx = [i for b in bags for i in bags_of[b]]
+            local = {b: k for k, b in enumerate(bags)}
+            sub_own = torch.tensor([local[owners[i]] for i in sent_idx])
+            logits = bag_max(model([cache[i] for i in sent_idx]), sub_own, len(bags))
+            loss = loss_fn(logits, y[chunk])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(bags)
+        print(f"  epoch {epoch + 1}/{epochs} loss {total / len(y):.4f}", flush=True)
+    return model.eval()
+
+
+def fit_platt(head: Head, emb: np.ndarray, owners: list[int], targets: np.ndarray) -> None:
+    """Calibrate each category's bag probability on dev (Platt scaling)."""
+    with torch.no_grad():
+        logits = bag_max(head(torch.from_numpy(emb)), torch.tensor(owners), len(targets))
+    y = torch.from_numpy(targets)
+    a = torch.ones(len(CATEGORIES), requires_grad=True)
+    b = torch.zeros(len(CATEGORIES), requires_grad=True)
+    opt = torch.optim.LBFGS([a, b], lr=0.5, max_iter=200)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits * a + b, y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    head.platt_a.copy_(a.detach().clamp(min=0.05))
+    head.platt_b.copy_(b.detach())
+
+
+def model_findings(parsed: list[Parsed], probs: np.ndarray, owners: list[int]) -> list[list[Finding]]:
+    """Model findings per row from precomputed sentence probabilities (what ClassifierDetector returns)."""
+    out: list[list[Finding]] = [[] for _ in parsed]
+    judged = [units(p) for p in parsed]
+    cursor = dict.fromkeys(range(len(parsed)), 0)
+    for row, owner in zip(probs, owners, strict=True):
+        k = cursor[owner]
+        cursor[owner] += 1
+        if k < len(judged[owner]):  # past the end: the stand-in text of a row with no judged unit
+            u = judged[owner][k]
+            out[owner] += unit_findings(u.start, u.end, row)
+    return out
+
+
+def predict(parsed, rule_hits, model_hits, policy: Policy) -> list[tuple[set[str], bool]]:
+    """Categories and hold per row under a policy: the engine's combine + decide."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    out = []
+    for p, rf, mf in zip(parsed, rule_hits, model_hits, strict=True):
+        found = combine(rf, mf, p.cleaned, policy)
+        verdict, _ = decide(found, document_scores(found, mf), policy, 30, now)
+        out.append(({f.category.value for f in found}, verdict is Verdict.HOLD))
+    return out
+
+
+def metrics(rows: list[Row], preds: list[tuple[set[str], bool]]) -> dict[str, float]:
+    """Per-category F1, macro-F1 and calm false-positive rate (the scorer's definitions)."""
+    res: dict[str, float] = {}
+    f1s = []
+    for c in CATEGORIES:
+        tp = sum(1 for r, (p, _) in zip(rows, preds, strict=True) if c.value in p and c.value in r.labels)
+        fp = sum(1 for r, (p, _) in zip(rows, preds, strict=True) if c.value in p and c.value not in r.labels)
+        fn = sum(1 for r, (p, _) in zip(rows, preds, strict=True) if c.value not in p and c.value in r.labels)
+        pr = tp / (tp + fp) if tp + fp else 0.0
+        rc = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * pr * rc / (pr + rc) if pr + rc else 0.0
+        res[f"f1_{c.value}"] = round(f1, 4)
+        res[f"p_{c.value}"] = round(pr, 4)
+        res[f"r_{c.value}"] = round(rc, 4)
+        f1s.append(f1)
+    calm = [(r, p) for r, p in zip(rows, preds, strict=True) if not r.labels]
+    res["macro_f1"] = round(sum(f1s) / len(f1s), 4)
+    res["calm_fp_rate"] = round(sum(1 for _, (p, _) in calm if p) / max(1, len(calm)), 4)
+    htp = sum(1 for r, (_, h) in zip(rows, preds, strict=True) if h and r.hold)
+    res["hold_precision"] = round(htp / max(1, sum(1 for _, (_, h) in zip(rows, preds, strict=True) if h)), 4)
+    res["hold_recall"] = round(htp / max(1, sum(1 for r in rows if r.hold)), 4)
+    return res
+
+
+def objective(m: dict[str, float]) -> float:
+    """Macro-F1 and hold recall, minus a steep price for calm false alarms and false holds (corpus and real mail)."""
+    calm = CALM_FP_WEIGHT * max(0.0, m["calm_fp_rate"] - CALM_FP_BUDGET) + 0.5 * m["calm_fp_rate"]
+    real = CALM_FP_WEIGHT * max(0.0, m.get("real_calm_fp_rate", 0.0) - REAL_FP_BUDGET)
+    held = CALM_FP_WEIGHT * (max(0.0, HOLD_PRECISION_FLOOR - m["hold_precision"])
+                             + 2 * max(0.0, m.get("real_calm_held_rate", 0.0) - REAL_HELD_BUDGET))
+    return (m["macro_f1"] + 0.25 * m["hold_recall"] - calm - real - held
+            - 0.5 * m.get("real_calm_fp_rate", 0.0))
+
+
+def _evaluate(dev, real, policy: Policy) -> dict[str, float]:
+    """Dev metrics plus the share of real calm sentences (Enron dev slice) with any finding."""
+    m = metrics(dev[0], predict(*dev[1:], policy))
+    if real is not None:
+        preds = predict(*real, policy)
+        m["real_calm_fp_rate"] = round(sum(1 for c, h in preds if c or h) / max(1, len(preds)), 4)
+        m["real_calm_held_rate"] = round(sum(1 for _, h in preds if h) / max(1, len(preds)), 4)
+    return m
+
+
+def choose_policy(dev, real=None) -> tuple[Policy, dict[str, float]]:
+    """Coordinate ascent over per-category thresholds and the calm veto, on dev (and real calm dev) only.
+
+    `dev` is (rows, parsed, rule hits, model hits); `real` is (parsed, rule hits, model hits) of calm mail.
+    """
+    grid = [round(x, 2) for x in np.arange(0.2, 0.96, 0.05)]
+    policy = Policy(thresholds=dict.fromkeys(CATEGORIES, 0.5), calm_veto=0.1, heat_threshold=0.5)
+    best = objective(_evaluate(dev, real, policy))
+    for _ in range(2):
+        for c in CATEGORIES:
+            for t in grid:
+                cand = Policy({**policy.thresholds, c: t}, policy.calm_veto, policy.heat_threshold)
+                if c is Category.HEATED:
+                    cand = Policy(cand.thresholds, cand.calm_veto, t)
+                score = objective(_evaluate(dev, real, cand))
+                if score > best + 1e-9:
+                    best, policy = score, cand
+        for v in (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5):
+            cand = Policy(policy.thresholds, v, policy.heat_threshold)
+            score = objective(_evaluate(dev, real, cand))
+            if score > best + 1e-9:
+                best, policy = score, cand
+    return policy, _evaluate(dev, real, policy)
+
+
+def _f_beta(p: float, r: float, beta: float) -> float:
+    return (1 + beta**2) * p * r / (beta**2 * p + r) if p + r else 0.0
+
+
+def sensitivity_levels(dev, policy: Policy) -> dict[str, dict[str, float]]:
+    """Per category: `strict` maximises F2 at or below the default threshold, `relaxed` F0.5 at or above it.
+
+    Where dev finds no better point, the level sits halfway to 0 (strict) or to 1 (relaxed).
+    """
+    grid = [round(x, 2) for x in np.arange(0.05, 0.991, 0.05)]
+    out: dict[str, dict[str, float]] = {"strict": {}, "relaxed": {}}
+    for c in CATEGORIES:
+        base = policy.thresholds[c]
+        scored = []
+        for t in grid:
+            cand = replace(policy, thresholds={**policy.thresholds, c: t},
+                           heat_threshold=t if c is Category.HEATED else policy.heat_threshold)
+            m = metrics(dev[0], predict(*dev[1:], cand))
+            scored.append((t, m[f"p_{c.value}"], m[f"r_{c.value}"]))
+        below = [(_f_beta(p, r, 2), t) for t, p, r in scored if t < base]
+        above = [(_f_beta(p, r, 0.5), -t) for t, p, r in scored if t > base]
+        best_below = max(below, default=None)
+        best_above = max(above, default=None)
+        out["strict"][c.value] = best_below[1] if best_below else round(base / 2, 3)
+        out["relaxed"][c.value] = -best_above[1] if best_above else round((1 + base) / 2, 3)
+    return out
+
+
+def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_path: Path,
+         max_sentences: int) -> tuple[Encoder, Head]:
+    """Train the head (and the top encoder layers, unless --top-layers 0) on the training rows."""
+    began = time.time()
+    train_parsed = parse_rows(nlp, train_rows, max_sentences)
+    print(f"parsed in {time.time() - began:.0f} s", flush=True)
+    t_texts, t_owners = bag_sentences(train_parsed)
+    t_y = np.array([r.targets() for r in train_rows], dtype=np.float32)
+    top_path.unlink(missing_ok=True)
+    if not args.top_layers:
+        return encoder, train_head(encoder.embed(t_texts), t_owners, t_y, encoder.dim)
+    tuned = finetune(encoder, t_texts, t_owners, t_y, args.epochs)
+    save_top_layers(list(tuned.layers), top_path)
+    # Everything after this is measured through the service's own inference path, fp16 round-trip included.
+    return Encoder(enc_dir, top_layers=top_path), tuned.head
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train, calibrate, choose thresholds on dev, and write the head and its manifest."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Settings().model_dir)
+    parser.add_argument("--data", type=Path, default=CORPUS_DIR, help="folder with train/dev .jsonl")
+    parser.add_argument("--top-layers", type=int, choices=[0, 1, 2, 3], default=TOP_LAYERS,
+                        help="encoder layers to fine-tune (0 = frozen encoder, head only)")
+    parser.add_argument("--epochs", type=int, default=FT_EPOCHS, help="fine-tuning epochs")
+    parser.add_argument("--policy-only", action="store_true",
+                        help="keep the trained model in --out and only re-choose its thresholds on dev")
+    parser.add_argument("--no-enron", action="store_true", help="train without the Enron calm sentences")
+    parser.add_argument("--no-public", action="store_true", help="train without the public calm text")
+    args = parser.parse_args(argv)
+    began = time.time()
+    seed_everything(SEED)
+    settings = Settings(use_classifier=False)
+    nlp = load_pipeline(settings.spacy_model)
+    rules = RuleDetector(load_rules([settings.rules_dir]), nlp)
+    parts = {
+        "corpus_train": read_split("train", args.data),
+        "corpus_train_extra": extra_train_rows(args.data),
+        "writers": writer_rows(dev=False),
+        "enron_calm": [] if args.no_enron else enron_train_rows(),
+        "public_calm": [] if args.no_public else public_calm_rows(dev=False),
+    }
+    train_rows = [r for rows in parts.values() for r in rows]
+    dev_rows = read_split("dev", args.data) + writer_rows(dev=True)
+    enc_dir = encoder_dir()
+    encoder = Encoder(enc_dir)
+    print(f"train rows {len(train_rows)}  dev rows {len(dev_rows)}")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    top_path = args.out / TOP_FILE
+    if args.policy_only:
+        # Re-choose thresholds for the trained model in --out (same code path as a full run).
+        encoder = Encoder(enc_dir, top_layers=top_path if args.top_layers else None)
+        head = Head.load(args.out / HEAD_FILE, encoder.dim, HIDDEN)
+    else:
+        encoder, head = _fit(args, nlp, encoder, enc_dir, train_rows, top_path, settings.max_sentences)
+
+    dev_parsed = parse_rows(nlp, dev_rows, settings.max_sentences)
+    d_texts, d_owners = bag_sentences(dev_parsed)
+    d_emb = encoder.embed(d_texts)
+    d_y = np.array([r.targets() for r in dev_rows], dtype=np.float32)
+    if not args.policy_only:
+        fit_platt(head, d_emb, d_owners, d_y)
+    d_probs = head.probabilities(d_emb)
+    rule_hits = rules.detect(dev_parsed)
+    model_hits = model_findings(dev_parsed, d_probs, d_owners)
+    real_rows = enron_dev_rows() + public_calm_rows(dev=True)
+    real = None
+    if real_rows:
+        r_parsed = parse_rows(nlp, real_rows, settings.max_sentences)
+        r_texts, r_owners = bag_sentences(r_parsed)
+        r_probs = head.probabilities(encoder.embed(r_texts))
+        real = (r_parsed, rules.detect(r_parsed), model_findings(r_parsed, r_probs, r_owners))
+    print(f"trained and calibrated in {time.time() - began:.0f} s", flush=True)
+    policy, dev_metrics = choose_policy((dev_rows, dev_parsed, rule_hits, model_hits), real)
+    print("dev:", json.dumps(dev_metrics))
+    levels = sensitivity_levels((dev_rows, dev_parsed, rule_hits, model_hits), policy)
+    print("sensitivity:", json.dumps(levels))
+
+    head.save(args.out / HEAD_FILE)
+    manifest = Manifest(
+        version=f"tone-head-{__version__}-{file_sha256(args.out / HEAD_FILE)[:8]}",
+        encoder=EncoderInfo(package=ENCODER_PACKAGE, version=encoder_version(),
+                            weights_sha256=weights_sha256(enc_dir), pooling="mean, L2-normalised",
+                            max_tokens=MAX_TOKENS, fine_tuned_layers=args.top_layers,
+                            fine_tuned_sha256=file_sha256(top_path) if args.top_layers else None),
+        labels=[c.value for c in CATEGORIES],
+        hidden=HIDDEN,
+        head_sha256=file_sha256(args.out / HEAD_FILE),
+        thresholds={c.value: t for c, t in policy.thresholds.items()},
+        sensitivity=levels,
+        calm_veto=policy.calm_veto,
+        heat_threshold=policy.heat_threshold,
+        seed=SEED,
+        training_data_sha256=rows_sha256(train_rows),
+        training_rows={**{name: len(rows) for name, rows in parts.items()}, "dev": len(dev_rows),
+                       "real_calm_dev": len(real_rows)},
+        metrics={"dev": dev_metrics},
+    )
+    (args.out / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} in {time.time() - began:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
