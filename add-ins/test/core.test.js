@@ -60,7 +60,8 @@ test("core_send_decision_hold_soft_blocks_with_the_reason", () => {
   const blocked = core.sendDecision(HOLD, OPTS);
   assert.equal(blocked.allowEvent, false);
   assert.equal("sendModeOverride" in blocked, false, "hold keeps the manifest's SoftBlock");
-  assert.match(blocked.errorMessage, /^Too hot\. Open tonecheck to schedule it for \d\d:\d\d\.$/);
+  assert.match(blocked.errorMessage,
+    /^Too hot\. tonecheck suggests waiting until \d\d:\d\d: open tonecheck to hold it, or press Send again to send it now\.$/);
 });
 
 for (const [name, opts, allowed] of [
@@ -71,6 +72,10 @@ for (const [name, opts, allowed] of [
   ["first_hold_waited_out", { heldUntilMs: NOW - 1 }, true],
   ["scheduled_for_the_first_hold", { heldUntilMs: NOW + 60000, scheduledMs: NOW + 60000 }, true],
   ["without_prompt_support", { canPrompt: false }, false],
+  // The second Send of a held draft goes through on every client: a hold is advice, not a lock.
+  ["second_send_after_the_warning", { holdWarned: true }, true],
+  ["second_send_without_prompt_support", { holdWarned: true, canPrompt: false }, true],
+  ["no_session_data_and_no_send_anyway", { canRemember: false, canPrompt: false }, true],
 ]) {
   test(`core_send_decision_hold_${name}`, () => {
     assert.equal(core.sendDecision(HOLD, { ...OPTS, ...opts }).allowEvent, allowed);
@@ -167,3 +172,54 @@ for (const [left, shown] of [[30 * 60 * 1000, "30:00"], [61500, "1:02"], [0, "0:
     assert.equal(core.countdown(1000000 + left, 1000000), shown);
   });
 }
+
+test("core_send_decision_hold_without_session_data_offers_send_anyway", () => {
+  const d = core.sendDecision(HOLD, { ...OPTS, canRemember: false });
+  assert.equal(d.allowEvent, false);
+  assert.equal(d.sendModeOverride, "promptUser", "a Send that cannot be recognised twice gets Send anyway");
+});
+
+// What the pane offers for a hold on each Outlook (diagnostics.hostName, platform, APIs present).
+for (const [name, host, mode, why] of [
+  ["outlook_on_the_web", { hostName: "OutlookWebApp", platform: "OfficeOnline", canDelay: true, canSave: true }, "delay", ""],
+  ["new_outlook_on_windows", { hostName: "newOutlookWindows", platform: "OfficeOnline", canDelay: true, canSave: true },
+    "delay", ""],
+  ["outlook_on_mac", { hostName: "Outlook", platform: "Mac", canDelay: true, canSave: true }, "delay", ""],
+  ["classic_outlook_on_windows", { hostName: "Outlook", platform: "PC", canDelay: true, canSave: true }, "save",
+    /neither edited nor cancelled/],
+  ["classic_outlook_platform_unknown", { hostName: "Outlook", canDelay: true, canSave: true }, "save",
+    /neither edited nor cancelled/],
+  ["mailbox_1_12_without_delay_delivery", { hostName: "OutlookWebApp", canDelay: false, canSave: true }, "save",
+    /cannot schedule a send/],
+  ["no_delay_no_save", { hostName: "Outlook", platform: "PC", canDelay: false, canSave: false }, "wait",
+    /cannot schedule a send/],
+]) {
+  test(`core_hold_option_${name}_is_${mode}`, () => {
+    const option = core.holdOption(host);
+    assert.equal(option.mode, mode);
+    if (why) assert.match(option.why, why);
+    else assert.equal(option.why, "");
+  });
+}
+
+test("core_hold_text_says_plainly_what_each_mode_does", () => {
+  const until = NOW + 30 * 60 * 1000;
+  const at = core.clockTime(new Date(until));
+  const delay = core.holdText({ mode: "delay", why: "" }, until, NOW);
+  assert.equal(delay.button, "Send in 30 minutes");
+  assert.match(delay.explain, new RegExp(`keeps the message in Drafts until ${at}, and you can still open it there ` +
+    "to edit or delete it"));
+  assert.match(delay.explain, /click Send twice/);
+  const save = core.holdText(core.holdOption({ hostName: "Outlook", platform: "PC", canDelay: true, canSave: true }),
+    until, NOW);
+  assert.equal(save.button, "Save draft and wait");
+  assert.match(save.explain, /^Classic Outlook on Windows sends a scheduled message from the server/);
+  assert.match(save.explain, new RegExp(`reread it after ${at}, then send`));
+  assert.match(save.done, /Saved in Drafts, with a reminder/);
+  const wait = core.holdText({ mode: "wait", why: "This version of Outlook cannot schedule a send from an add-in." },
+    until, NOW);
+  assert.equal(wait.button, "");
+  assert.match(wait.explain, /Wait until \d\d:\d\d, reread the draft, then send\. To send it now anyway/);
+  assert.equal(core.holdText({ mode: "delay" }, NOW + 61000, NOW).button, "Send in 2 minutes");
+  assert.equal(core.holdText({ mode: "delay" }, NOW + 1000, NOW).button, "Send in 1 minute");
+});

@@ -54,7 +54,8 @@ async function settle() {
  * `body` may be a string, an Error (getAsync fails) or null (getAsync never calls back).
  */
 function officeMock({ body = "", html = null, bodyType = "text", scheduled = 0, delayApi = true, mailbox = "1.14",
-  session = {}, selection = null, selectionApi = true, host = null } = {}) {
+  session = {}, selection = null, selectionApi = true, host = null, platform = null, sessionApi = true,
+  saveApi = true } = {}) {
   const log = { associated: {}, getAsync: [], setAsync: [], delaySet: [], session, selectionSet: [], saved: 0 };
   const ok = (value) => ({ status: "succeeded", value });
   const fail = (message) => ({ status: "failed", error: { message } });
@@ -99,6 +100,14 @@ function officeMock({ body = "", html = null, bodyType = "text", scheduled = 0, 
     log.saved += 1;
     cb(ok("AAMkAD-draft-id"));
   };
+  log.notifications = {};
+  item.notificationMessages = {
+    replaceAsync(key, details, cb) {
+      log.notifications[key] = plain(details);
+      cb(ok(undefined));
+    },
+  };
+
   item.sessionData = {
     getAsync(key, cb) {
       // Like Outlook: asking for a key that was never set fails.
@@ -109,6 +118,8 @@ function officeMock({ body = "", html = null, bodyType = "text", scheduled = 0, 
       cb(ok(undefined));
     },
   };
+  if (!sessionApi) delete item.sessionData; // before Mailbox 1.11
+  if (!saveApi) delete item.saveAsync; // before Mailbox 1.3
   if (delayApi) {
     item.delayDeliveryTime = {
       getAsync(cb) {
@@ -127,6 +138,7 @@ function officeMock({ body = "", html = null, bodyType = "text", scheduled = 0, 
     HostType: { Outlook: "Outlook" },
     MailboxEnums: {
       BodyMode: { FullBody: "fullBody", HostConfig: "hostConfig" },
+      ItemNotificationMessageType: { InformationalMessage: "informationalMessage" },
       SendModeOverride: { PromptUser: "promptUser" },
     },
     actions: {
@@ -136,6 +148,7 @@ function officeMock({ body = "", html = null, bodyType = "text", scheduled = 0, 
     },
     context: {
       mailbox: { item, diagnostics: host ? { hostName: host } : undefined },
+      diagnostics: platform ? { platform } : undefined,
       requirements: { isSetSupported: (name, version) => name === "Mailbox" && Number(version) <= Number(mailbox) },
     },
   };

@@ -9,6 +9,7 @@ const { manualClock, settle, officeMock, sendEvent, fakeFetch, loadSendHandler }
 const DRAFT = "As I said, you failed to read the manual.";
 const UNTIL = "2030-01-01T10:30:00.654321Z";
 const KEY = "tonecheck.holdUntil";
+const WARNED = "tonecheck.holdWarned";
 const REVIEW = {
   verdict: "review",
   hold: null,
@@ -22,9 +23,10 @@ const HOLD = {
 
 /** Run the handler once; advance the clock past every timer; return what Outlook saw. */
 async function send({ body = DRAFT, respond = () => ({ status: 200, json: { verdict: "send", findings: [] } }),
-  config, scheduled = 0, delayApi = true, advance = 10000, fetchImpl, mailbox = "1.14", session = {} } = {}) {
+  config, scheduled = 0, delayApi = true, advance = 10000, fetchImpl, mailbox = "1.14", session = {},
+  sessionApi = true } = {}) {
   const clock = manualClock();
-  const { Office, log } = officeMock({ body, scheduled, delayApi, mailbox, session });
+  const { Office, log } = officeMock({ body, scheduled, delayApi, mailbox, session, sessionApi });
   const fake = fakeFetch(respond);
   const ctx = loadSendHandler({ Office, fetch: fetchImpl === undefined ? fake.fetch : fetchImpl, clock, config });
   const { completed, event } = sendEvent();
@@ -71,7 +73,8 @@ test("launchevent_hold_soft_blocks_with_the_reason", async () => {
   assert.equal(completed[0].allowEvent, false);
   assert.equal(completed[0].sendModeOverride, undefined);
   assert.equal(completed[0].commandId, "tonecheckOpenPane");
-  assert.match(completed[0].errorMessage, /^The draft reads as heated\. Open tonecheck to schedule it for/);
+  assert.match(completed[0].errorMessage,
+    /^The draft reads as heated\. tonecheck suggests waiting until \d\d:\d\d: open tonecheck to hold it, or press Send again/);
 });
 
 test("launchevent_hold_allows_once_delivery_is_scheduled_for_until", async () => {
@@ -82,12 +85,39 @@ test("launchevent_hold_allows_once_delivery_is_scheduled_for_until", async () =>
 
 test("launchevent_hold_starts_the_clock_once_in_session_data", async () => {
   const { log } = await send({ respond: () => ({ status: 200, json: HOLD }) });
-  assert.deepEqual(log.session, { [KEY]: "2030-01-01T10:30:00.654Z" });
+  assert.equal(log.session[KEY], "2030-01-01T10:30:00.654Z");
+  assert.ok(log.session[WARNED], "the first stop is remembered");
+  // The pane (or another check) started the clock earlier: a later stop keeps that time.
   const again = await send({ respond: () => ({ status: 200, json: { ...HOLD, hold: { ...HOLD.hold,
-    until: "2030-01-01T10:45:00Z" } } }), session: { ...log.session } });
+    until: "2030-01-01T10:45:00Z" } } }), session: { [KEY]: log.session[KEY] } });
   const first = again.ctx.TonecheckCore.clockTime(new Date("2030-01-01T10:30:00.654Z"));
-  assert.ok(again.completed[0].errorMessage.endsWith(`schedule it for ${first}.`), "the wait does not restart");
+  assert.ok(again.completed[0].errorMessage.includes(`waiting until ${first}:`), "the wait does not restart");
   assert.equal(again.log.session[KEY], "2030-01-01T10:30:00.654Z");
+});
+
+// A held draft is stopped once; pressing Send again sends it, on every requirement set.
+for (const [name, options] of [
+  ["mailbox_1_14", { mailbox: "1.14" }],
+  ["mailbox_1_13", { mailbox: "1.13" }],
+  ["mailbox_1_12_without_delay_delivery", { mailbox: "1.12", delayApi: false }],
+]) {
+  test(`launchevent_hold_second_send_goes_through_on_${name}`, async () => {
+    const session = {};
+    const first = await send({ respond: () => ({ status: 200, json: HOLD }), session, ...options });
+    assert.equal(first.completed.length, 1);
+    assert.equal(first.completed[0].allowEvent, false);
+    assert.equal(first.completed[0].sendModeOverride, undefined, "the first stop is the manifest's SoftBlock");
+    const second = await send({ respond: () => ({ status: 200, json: HOLD }), session, ...options });
+    assert.deepEqual(second.completed, [{ allowEvent: true }]);
+  });
+}
+
+test("launchevent_hold_without_session_data_never_traps_the_mail", async () => {
+  const prompt = await send({ respond: () => ({ status: 200, json: HOLD }), sessionApi: false, mailbox: "1.14" });
+  assert.equal(prompt.completed[0].allowEvent, false);
+  assert.equal(prompt.completed[0].sendModeOverride, "promptUser");
+  const old = await send({ respond: () => ({ status: 200, json: HOLD }), sessionApi: false, mailbox: "1.12" });
+  assert.deepEqual(old.completed, [{ allowEvent: true }]);
 });
 
 test("launchevent_hold_allows_after_the_writer_waited_it_out", async () => {
@@ -101,7 +131,7 @@ test("launchevent_review_allows_on_clients_without_send_anyway", async () => {
   assert.deepEqual(completed, [{ allowEvent: true }]);
 });
 
-test("launchevent_hold_blocks_on_clients_without_delay_delivery", async () => {
+test("launchevent_hold_stops_the_first_send_on_clients_without_delay_delivery", async () => {
   const { completed } = await send({ respond: () => ({ status: 200, json: HOLD }), delayApi: false });
   assert.equal(completed.length, 1);
   assert.equal(completed[0].allowEvent, false);

@@ -26,6 +26,7 @@
   var HOLD_GRACE_MS = 5 * 60 * 1000;
   var MESSAGE_LIMIT = 500; // Smart Alerts truncates errorMessage beyond this.
   var HELD_UNTIL_KEY = "tonecheck.holdUntil"; // item.sessionData key shared by handler and pane
+  var HOLD_WARNED_KEY = "tonecheck.holdWarned"; // set when the send check has stopped a held draft once
 
   /** The service's base URL: the configured one, else the origin that served the page. */
   function serviceBase(config, pageOrigin) {
@@ -123,8 +124,8 @@
   }
 
   function holdMessage(reason, untilMs) {
-    return truncate(reason + " Open tonecheck to schedule it for " + clockTime(new Date(untilMs)) + ".",
-      MESSAGE_LIMIT);
+    return truncate(reason + " tonecheck suggests waiting until " + clockTime(new Date(untilMs)) +
+      ": open tonecheck to hold it, or press Send again to send it now.", MESSAGE_LIMIT);
   }
 
   /** Epoch ms of an ISO time; the service sends microseconds, which ES5 dates need not parse. */
@@ -147,10 +148,14 @@
 
   /**
    * The `event.completed` options for a check result. opts: commandId, promptUser (the enum
-   * value), canPrompt (Mailbox 1.14: "Send anyway" exists), scheduledMs, heldUntilMs, nowMs.
+   * value), canPrompt (Mailbox 1.14: "Send anyway" exists), scheduledMs, heldUntilMs, nowMs,
+   * holdWarned (this draft's send was already stopped once for the hold), canRemember (the item
+   * has sessionData, so a second Send can be recognised).
    * send -> allow. review -> stop but let the writer "Send anyway"; where the client cannot
-   * offer that, allow, since advice must not trap mail. hold -> SoftBlock (the manifest's mode)
-   * until the wait is over or delivery is scheduled. Anything unexpected -> allow.
+   * offer that, allow, since advice must not trap mail. hold -> stop the first Send (SoftBlock)
+   * with the reason; the next Send goes through on every client, so a hold is advice the writer
+   * reads, never a lock. Also allow once the wait is over or delivery is scheduled for its end.
+   * Anything unexpected -> allow.
    */
   function sendDecision(result, opts) {
     var allow = { allowEvent: true };
@@ -165,13 +170,69 @@
     }
     if (result.verdict === "hold" && result.hold) {
       var until = holdUntil(result.hold, opts.heldUntilMs);
-      if (opts.nowMs >= until || holdHonoured(until, opts.scheduledMs)) {
+      if (opts.nowMs >= until || holdHonoured(until, opts.scheduledMs) || opts.holdWarned) {
         return allow;
       }
       stop.errorMessage = holdMessage(result.hold.reason, until);
+      if (opts.canRemember === false) {
+        // Without session data a second Send looks like the first: never stop it for good.
+        if (!opts.canPrompt) {
+          return allow;
+        }
+        stop.sendModeOverride = opts.promptUser;
+      }
       return stop;
     }
     return allow;
+  }
+
+  /**
+   * How the task pane offers a hold on this Outlook. host: {hostName, platform, canDelay
+   * (item.delayDeliveryTime, Mailbox 1.13), canSave (item.saveAsync, Mailbox 1.3)}.
+   *   "delay": schedule delivery for the hold's end. Only where it can be undone: Outlook on the
+   *            web, new Outlook on Windows and Outlook on Mac keep the message in Drafts until
+   *            then, open to edits and deletion.
+   *   "save":  classic Outlook on Windows sends a scheduled message from the server, where it can
+   *            be neither edited nor cancelled, and older clients cannot schedule at all: save the
+   *            draft and leave a reminder on it instead.
+   *   "wait":  neither: the countdown is all the pane offers.
+   * hostName "Outlook" is classic Windows or Mac; only platform "Mac" tells them apart, so an
+   * unknown platform counts as classic Windows (the careful side).
+   */
+  function holdOption(host) {
+    var classicWindows = host.hostName === "Outlook" && host.platform !== "Mac";
+    if (host.canDelay && !classicWindows) {
+      return { mode: "delay", why: "" };
+    }
+    var why = host.canDelay
+      ? "Classic Outlook on Windows sends a scheduled message from the server, where it can be " +
+        "neither edited nor cancelled, so tonecheck does not schedule it here."
+      : "This version of Outlook cannot schedule a send from an add-in.";
+    return { mode: host.canSave ? "save" : "wait", why: why };
+  }
+
+  /** The pane's words for a hold: the button, and what it does, per holdOption mode. */
+  function holdText(option, untilMs, nowMs) {
+    var at = clockTime(new Date(untilMs));
+    var minutes = Math.max(1, Math.ceil((untilMs - nowMs) / 60000));
+    var anyway = " To send it now anyway, click Send twice: tonecheck stops only the first Send.";
+    if (option.mode === "delay") {
+      return {
+        button: "Send in " + minutes + " minute" + (minutes === 1 ? "" : "s"),
+        explain: "Sets the delivery time to " + at + ". Then click Send: Outlook keeps the message in " +
+          "Drafts until " + at + ", and you can still open it there to edit or delete it." + anyway,
+        done: "Click Send as usual: Outlook keeps the message in Drafts until " + at +
+          " and delivers it then. Until then you can open it from Drafts to change or delete it."
+      };
+    }
+    if (option.mode === "save") {
+      return {
+        button: "Save draft and wait",
+        explain: option.why + " Save the draft now, reread it after " + at + ", then send." + anyway,
+        done: "Saved in Drafts, with a reminder on the message: reread it after " + at + ", then send."
+      };
+    }
+    return { button: "", explain: option.why + " Wait until " + at + ", reread the draft, then send." + anyway, done: "" };
   }
 
   /** The sentence around `[start, end)`: back to the last terminator or newline, on to the next. */
@@ -321,6 +382,9 @@
     HOLD_GRACE_MS: HOLD_GRACE_MS,
     MESSAGE_LIMIT: MESSAGE_LIMIT,
     HELD_UNTIL_KEY: HELD_UNTIL_KEY,
+    HOLD_WARNED_KEY: HOLD_WARNED_KEY,
+    holdOption: holdOption,
+    holdText: holdText,
     serviceBase: serviceBase,
     checkUrl: checkUrl,
     checkRequest: checkRequest,

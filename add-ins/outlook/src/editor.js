@@ -92,6 +92,40 @@
     });
   }
 
+  /** How this Outlook can hold a draft: core.holdOption for this host and its APIs. */
+  function holdOption() {
+    var mailbox = Office.context.mailbox;
+    var diagnostics = Office.context.diagnostics || {};
+    return TonecheckCore.holdOption({
+      hostName: mailbox.diagnostics && mailbox.diagnostics.hostName,
+      platform: diagnostics.platform || Office.context.platform,
+      canDelay: Boolean(item().delayDeliveryTime),
+      canSave: Boolean(item().saveAsync)
+    });
+  }
+
+  /**
+   * Where a scheduled send cannot be undone: save the draft (Mailbox 1.3) and put a reminder on it
+   * (an informational notification in the message's info bar, where the client has them).
+   */
+  function saveAndRemind(until) {
+    var it = item();
+    return call(function (cb) { it.saveAsync(cb); }).then(function () {
+      if (!it.notificationMessages) {
+        return null;
+      }
+      var note = {
+        type: Office.MailboxEnums.ItemNotificationMessageType.InformationalMessage,
+        message: "tonecheck: reread this draft after " + TonecheckCore.clockTime(until) + ", then send it.",
+        icon: "Icon.16",
+        persistent: false
+      };
+      // The reminder is a courtesy: the draft is saved either way.
+      return call(function (cb) { it.notificationMessages.replaceAsync("tonecheckHold", note, cb); })
+        .then(null, function () { return null; });
+    });
+  }
+
   /** Schedule delivery (Mailbox 1.13): Outlook holds the message until `date` once it is sent. */
   function scheduleDelivery(date) {
     if (!item().delayDeliveryTime) {
@@ -122,6 +156,8 @@
 
   root.TonecheckEditor = {
     heldUntil: heldUntil,
+    holdOption: holdOption,
+    saveAndRemind: saveAndRemind,
     rememberHold: rememberHold,
     readDraft: readDraft,
     applyReplacement: applyReplacement,

@@ -64,30 +64,29 @@
     );
   }
 
-  /** Epoch ms when this draft's hold ends, as first shown to the writer (0: none yet). */
-  function heldUntil(item) {
+  /** A value this draft's session data holds under `key`, or "" (never set, or no sessionData). */
+  function sessionValue(item, key) {
     if (!item.sessionData) {
-      return Promise.resolve(0);
+      return Promise.resolve("");
     }
     return asyncValue(function (cb) {
-      item.sessionData.getAsync(TonecheckCore.HELD_UNTIL_KEY, cb);
+      item.sessionData.getAsync(key, cb);
     }).then(
       function (value) {
-        return TonecheckCore.parseTime(value);
+        return value || "";
       },
       function () {
-        return 0; // not set yet (getAsync fails for a missing key)
+        return ""; // not set yet (getAsync fails for a missing key)
       }
     );
   }
 
-  /** Remember the first hold, so pressing Send again does not restart the wait. */
-  function rememberHold(item, untilIso) {
+  function remember(item, key, value) {
     if (!item.sessionData) {
       return Promise.resolve();
     }
     return asyncValue(function (cb) {
-      item.sessionData.setAsync(TonecheckCore.HELD_UNTIL_KEY, untilIso, cb);
+      item.sessionData.setAsync(key, value, cb);
     }).then(null, function () {});
   }
 
@@ -117,21 +116,34 @@
         return { allowEvent: true };
       }
       var check = TonecheckCore.callCheck(env, base, text, config.apiKey, TonecheckCore.SEND_TIMEOUT_MS);
-      return Promise.all([check, scheduledDelivery(item), heldUntil(item)]).then(function (all) {
+      return Promise.all([
+        check,
+        scheduledDelivery(item),
+        sessionValue(item, TonecheckCore.HELD_UNTIL_KEY),
+        sessionValue(item, TonecheckCore.HOLD_WARNED_KEY)
+      ]).then(function (all) {
         var result = all[0];
+        var heldUntilMs = TonecheckCore.parseTime(all[2]);
         var decision = TonecheckCore.sendDecision(result, {
           commandId: PANE_COMMAND_ID,
           promptUser: promptUserMode(),
           canPrompt: canPrompt(),
           scheduledMs: all[1],
-          heldUntilMs: all[2],
+          heldUntilMs: heldUntilMs,
+          holdWarned: Boolean(all[3]),
+          canRemember: Boolean(item.sessionData),
           nowMs: new Date().getTime()
         });
-        if (decision.allowEvent || result.verdict !== "hold" || all[2]) {
+        if (decision.allowEvent || result.verdict !== "hold") {
           return decision;
         }
-        var untilIso = new Date(TonecheckCore.parseTime(result.hold.until)).toISOString();
-        return rememberHold(item, untilIso).then(function () {
+        // The first stop of a held draft: keep its clock, and let the next Send through.
+        var writes = [remember(item, TonecheckCore.HOLD_WARNED_KEY, new Date().toISOString())];
+        if (!heldUntilMs) {
+          var untilIso = new Date(TonecheckCore.parseTime(result.hold.until)).toISOString();
+          writes.push(remember(item, TonecheckCore.HELD_UNTIL_KEY, untilIso));
+        }
+        return Promise.all(writes).then(function () {
           return decision;
         });
       });

@@ -282,14 +282,23 @@
     });
   }
 
+  /**
+   * The countdown and what this Outlook can do about the hold (core.holdOption): schedule the
+   * send where it stays editable in Drafts, else save the draft with a reminder, else just wait.
+   */
   function showHold(until) {
+    var option = editor.holdOption();
+    var words = core.holdText(option, until.getTime(), Date.now());
+    var button = $("schedule");
     $("hold").setAttribute("data-until", until.toISOString());
+    $("hold").setAttribute("data-mode", option.mode);
     $("hold-until").textContent = "(until " + core.clockTime(until) + ")";
-    var minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60000));
-    $("schedule").textContent = "Send in " + minutes + " minute" + (minutes === 1 ? "" : "s");
-    $("schedule").disabled = false;
-    $("schedule").classList.remove("done");
-    $("schedule").onclick = function () { schedule(until); };
+    $("hold-explain").textContent = words.explain;
+    button.textContent = words.button;
+    button.disabled = false;
+    button.classList.remove("done");
+    button.hidden = option.mode === "wait";
+    button.onclick = function () { holdAction(option, until, words); };
     $("schedule-note").hidden = true;
     var tick = function () {
       var left = core.countdown(until.getTime(), Date.now());
@@ -297,30 +306,31 @@
       if (left === "0:00") {
         stopTicker();
         $("hold-until").textContent = "\u2014 the wait is over: reread it once more, then send.";
-        $("schedule").hidden = true;
+        button.hidden = true;
+        $("hold-explain").hidden = true;
       }
     };
-    $("schedule").hidden = false;
+    $("hold-explain").hidden = false;
     tick();
     state.ticker = window.setInterval(tick, 1000);
   }
 
-  function schedule(until) {
+  function holdAction(option, until, words) {
     var button = $("schedule");
     button.disabled = true;
-    return editor
-      .scheduleDelivery(until)
+    var action = option.mode === "delay" ? editor.scheduleDelivery(until) : editor.saveAndRemind(until);
+    return action
       .then(function () {
-        button.textContent = "Scheduled for " + core.clockTime(until);
+        button.textContent = option.mode === "delay" ? "Scheduled for " + core.clockTime(until) : "Draft saved";
         button.classList.add("done");
         var note = $("schedule-note");
-        note.textContent = "Click Send as usual: Outlook keeps the message until " +
-          core.clockTime(until) + ", then delivers it.";
+        note.textContent = words.done;
         note.hidden = false;
       })
       .catch(function (err) {
         button.disabled = false;
-        setStatus("Couldn't schedule the send: " + err.message, "error");
+        setStatus((option.mode === "delay" ? "Couldn't schedule the send: " : "Couldn't save the draft: ") +
+          err.message, "error");
       });
   }
 
