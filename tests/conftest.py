@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from model_required import require_model
+
 from tonecheck.engine import Engine, build_engine
 from tonecheck.parse import load_pipeline
 from tonecheck.settings import Settings
-
 from tools import REPO_ROOT
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tonecheck.detect.classifier.manifest import MANIFEST
 from tonecheck.settings import Settings
 

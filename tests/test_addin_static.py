@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+
 from tonecheck.api.app import create_app
 from tonecheck.settings import Settings
-
 from tools import REPO_ROOT
 
 ADDIN_ORIGIN = "https://addin.example.com"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+
 from tonecheck.api.app import create_app
 from tonecheck.engine import Engine
 from tonecheck.settings import Settings

@@ -23,6 +23,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
 from tonecheck.api.app import create_app
 from tonecheck.engine import Engine
 from tonecheck.settings import Settings

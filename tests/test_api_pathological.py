@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+
 from tonecheck.api.app import create_app
 from tonecheck.engine import Engine
 from tonecheck.settings import Settings

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from tonecheck.api import security
 from tonecheck.api.app import create_app
 from tonecheck.api.security import KeyChecker, RateLimited, RateLimiter, Unauthorized

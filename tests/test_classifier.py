@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+
 from tonecheck.api.app import create_app
 from tonecheck.detect.classifier.manifest import HEAD_FILE, MANIFEST, TOP_FILE, read_manifest
 from tonecheck.engine import EmailInput
 from tonecheck.errors import ConfigError
 from tonecheck.settings import Settings
-
 from tools import REPO_ROOT
 
 MODEL_DIR = REPO_ROOT / "models" / "tone-head"

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import torch
 from model_required import require_model
+
 from tonecheck.detect.classifier.encoder import Encoder, encoder_dir
 from tonecheck.detect.classifier.head import Head
 from tonecheck.detect.classifier.manifest import HEAD_FILE, TOP_FILE, read_manifest
 from tonecheck.detect.classifier.packed import PackedEncoder, native_bf16, resolve_precision
 from tonecheck.errors import ConfigError
-
 from tools.training.data import read_split
 
 BF16_TOLERANCE = 0.03

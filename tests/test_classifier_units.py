@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tonecheck.cleanup import clean
 from tonecheck.detect.classifier.units import units
 from tonecheck.parse import parse_many

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tonecheck.cleanup import Cleaned, ContentType, clean
 from tonecheck.cleanup.placeholders import find_placeholders
 from tonecheck.cleanup.unwrap import soft_breaks, unwrap

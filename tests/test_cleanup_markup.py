@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from tonecheck.cleanup import clean
 from tonecheck.cleanup.markup import looks_like_html, markup_ranges
 from tonecheck.findings import IgnoredKind

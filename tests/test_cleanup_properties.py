@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from tonecheck.cleanup import ContentType, clean
 from tonecheck.cleanup.html import _Renderer, render_html
 from tonecheck.cleanup.unwrap import soft_breaks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tonecheck.cleanup.suppress import find_directives
 from tonecheck.engine import EmailInput
 from tonecheck.errors import InputError

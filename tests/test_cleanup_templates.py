@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tonecheck.cleanup import clean
 from tonecheck.cleanup.placeholders import find_placeholders
 

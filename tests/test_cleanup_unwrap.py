@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tonecheck.cleanup import ContentType, clean, sniff
 from tonecheck.cleanup.unwrap import soft_breaks, unwrap
 from tonecheck.findings import IgnoredKind

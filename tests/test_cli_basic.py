@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tonecheck.cli.main import main
 from tonecheck.engine import Engine
 from tonecheck.settings import get_settings
-
 from tools import REPO_ROOT
 
 CALM = "Hi Dana,\n\nThe replacement ships today; the tracking link is below.\n\nBest,\nSam\n"

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from tonecheck.cli.config import ConfigFinder, load_config
 from tonecheck.cli.files import Walker
 from tonecheck.cli.globs import matches
@@ -16,7 +17,6 @@ from tonecheck.engine import Tuning, build_engine
 from tonecheck.errors import ConfigError, RuleFileError
 from tonecheck.findings import Category
 from tonecheck.settings import Settings
-
 from tools import REPO_ROOT
 
 T = "tests/fixtures/templates/"

@@ -12,8 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from tonecheck.cli.globs import DEFAULT_INCLUDE
 
+from tonecheck.cli.globs import DEFAULT_INCLUDE
 from tools import REPO_ROOT
 
 ACTION = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))

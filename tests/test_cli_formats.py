@@ -16,8 +16,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from tonecheck.cli.formats.github import escape_data, escape_property
 
+from tonecheck.cli.formats.github import escape_data, escape_property
 from tools import REPO_ROOT
 
 FIXTURES = "tests/fixtures/templates"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tonecheck.cleanup import Cleaned
 from tonecheck.combine import Policy, combine
 from tonecheck.combine.messages import MODEL_MESSAGES

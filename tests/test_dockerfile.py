@@ -1,12 +1,10 @@
-"""The Dockerfile: hadolint-clean, and set up with the same command as the README and Makefile.
+"""The Dockerfile: hadolint-clean, and installing the wheel with the README's package steps.
 
 No Docker engine runs here; the image is never built in the test suite.
 """
 
 from __future__ import annotations
 
-import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -38,21 +36,17 @@ def of(kind: str) -> list[str]:
     return [args for name, args in instructions() if name == kind]
 
 
-def make_targets(command: str) -> list[str]:
-    """The targets of every `make ...` in a shell command line."""
-    out = []
-    for part in re.split(r"&&|;|\|\|", command):
-        words = shlex.split(part)
-        if words and words[0] == "make":
-            out += [w for w in words[1:] if not w.startswith("-") and "=" not in w]
-    return out
+def shell_commands(run: str) -> list[str]:
+    """The `&&`-separated commands of a RUN line, whitespace-normalised."""
+    return [" ".join(part.split()) for part in run.split("&&") if part.strip()]
 
 
-def makefile_prerequisites(target: str) -> list[str]:
-    text = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
-    match = re.search(rf"^{re.escape(target)}:([^=\n#]*)", text, re.M)
-    assert match, f"the Makefile has no `{target}` target"
-    return match.group(1).split()
+def readme_install_steps() -> list[str]:
+    """The commands in the README's "Install as a package" block."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Install as a package", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash", 1)[1].split("```", 1)[0]
+    return [" ".join(line.split()) for line in block.strip().splitlines()]
 
 
 def test_dockerfile_hadolint_passes() -> None:
@@ -66,30 +60,21 @@ def test_dockerfile_hadolint_passes() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_dockerfile_install_step_is_the_makefiles() -> None:
-    targets = [t for run in of("RUN") for t in make_targets(run)]
-    assert targets == ["install"], f"the image must set itself up with `make install` only, got {targets}"
-    # `make run` (README command 1) is `make install` and then the server: the image does the same.
-    assert "install" in makefile_prerequisites("run")
-    assert makefile_prerequisites("install") == ["$(VENV)/.installed"]
-    assert re.search(r"apt-get install [^&]*\bmake\b", of("RUN")[0])  # make comes from apt before it is used
-
-
-def test_dockerfile_install_step_matches_readme() -> None:
-    readme = REPO_ROOT / "README.md"
-    if not readme.exists():
-        pytest.skip("README.md is not written yet")
-    commands = re.findall(r"^\s*(?:\$\s*)?(make\s+[\w-]+)", readme.read_text(encoding="utf-8"), re.M)
-    assert commands, "the README shows no `make` command"
-    first = make_targets(commands[0])
-    assert first and (first[0] == "install" or "install" in makefile_prerequisites(first[0])), (
-        f"README command 1 is `{commands[0]}`, which does not run the `install` step the image uses"
-    )
+def test_dockerfile_builds_and_installs_the_wheel_as_the_readme_says() -> None:
+    build, *rest = readme_install_steps()
+    assert build.startswith("pip wheel --no-deps -w dist")
+    commands = [cmd for run in of("RUN") for cmd in shell_commands(run)]
+    assert "pip wheel --no-deps -w /dist ." in commands  # stage 1: the README's build, into /dist
+    pips = [cmd for cmd in commands if cmd.startswith("pip install")]
+    assert pips == rest, f"the image installs {pips}; the README says {rest}"
+    assert of("FROM")[0].endswith("AS wheel") and any("--from=wheel" in c for c in of("COPY"))
+    # The final image copies the wheel and the hash-pinned weights list, never the whole checkout.
+    final = of("COPY")[1:]
+    assert not any(c.split()[-2:] == [".", "."] for c in final)
 
 
 def test_dockerfile_runtime_settings() -> None:
-    [base] = of("FROM")
-    assert base.startswith("python:3.11-slim")
+    assert all(base.startswith("python:3.11-slim") for base in of("FROM"))
     user = of("USER")[-1].split(":")[0]
     assert user not in ("root", "0")
     env = " ".join(of("ENV"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tonecheck.cleanup import ContentType
 from tonecheck.engine import EmailInput, Engine
 from tonecheck.findings import Category, IgnoredKind, Verdict

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from tonecheck.engine import EmailInput, Engine, _worded_lines
 from tonecheck.errors import TooLarge
 from tonecheck.parse import _judged

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tonecheck.engine import Engine
 from tonecheck.offsets import OffsetMap, OffsetUnit
 from tonecheck.respond import to_response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from tonecheck.engine import Engine
 from tonecheck.offsets import OffsetMap, OffsetUnit
 from tonecheck.respond import to_response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import spacy
 from spacy.tokens import Doc
+
 from tonecheck.cleanup import Cleaned, clean
 from tonecheck.detect.rules.detector import SEVERITY_SCORE, RuleDetector
 from tonecheck.detect.rules.loader import load_rules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tonecheck.cleanup import clean
 from tonecheck.detect.rules.loader import load_rules, parse_yaml, validate_rule_file
 from tonecheck.engine import Engine

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+
 from tonecheck.detect.rules.detector import RuleDetector
 from tonecheck.detect.rules.loader import load_rules
 from tonecheck.errors import RuleFileError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tonecheck.combine import Policy
 from tonecheck.findings import CATEGORIES, Category, Sensitivity, parse_sensitivity
 

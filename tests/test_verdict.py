@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from tonecheck.combine import Policy
 from tonecheck.combine.verdict import decide, document_scores
 from tonecheck.engine import Engine

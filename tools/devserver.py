@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from tonecheck.settings import Settings
 
+from tonecheck.settings import Settings
 from tools import REPO_ROOT
 
 LOOPBACK = "127.0.0.1"

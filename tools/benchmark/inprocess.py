@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from tonecheck.cleanup import clean
 from tonecheck.engine import Engine
 from tonecheck.parse import parse_many
-
 from tools.benchmark.corpus import SIZES, BenchEmail
 
 Clock = Callable[[], float]
@@ -36,8 +35,9 @@ class NaiveStack:
     def __init__(self, spacy_model: str) -> None:
         import spacy
         import torch
-        from tonecheck.detect.classifier.encoder import encoder_dir, mean_pool
         from transformers import AutoModel, AutoTokenizer
+
+        from tonecheck.detect.classifier.encoder import encoder_dir, mean_pool
 
         self._torch = torch
         self._pool = mean_pool

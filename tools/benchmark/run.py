@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from tonecheck.settings import get_settings
-
 from tools import REPO_ROOT
 from tools.benchmark.corpus import EMAILS_DIR, SIZES, capped_email, load_emails, write_templates
 from tools.benchmark.report import judge, linear_fit, load_average, machine, summary, table
@@ -50,9 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _in_process(args: argparse.Namespace, emails: dict, deadline: float) -> tuple[dict[str, Any], dict]:
     """Latency per email through the engine, the naive stack interleaved; and the settings in force."""
     import torch
+
     from tonecheck.detect.classifier.packed import native_bf16, resolve_precision
     from tonecheck.engine import build_engine
-
     from tools.benchmark.inprocess import NaiveStack, interleaved, judged_sentences, stages, worst_case
 
     settings = get_settings()

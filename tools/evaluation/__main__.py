@@ -21,7 +21,6 @@ from tonecheck.combine import Policy
 from tonecheck.engine import EmailInput, Engine, Report, build_engine
 from tonecheck.findings import Verdict
 from tonecheck.settings import Settings
-
 from tools import REPO_ROOT
 from tools.evaluation.baseline import baseline_categories
 from tools.training.data import (

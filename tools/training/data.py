@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tonecheck.findings import CATEGORIES
-
 from tools import REPO_ROOT
 
 CORPUS_DIR = REPO_ROOT / "models" / "data"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from tonecheck import __version__
 from tonecheck.cleanup import clean
 from tonecheck.combine import Policy, combine
@@ -46,7 +47,6 @@ from tonecheck.detect.rules.loader import load_rules
 from tonecheck.findings import CATEGORIES, Category, Finding, Verdict
 from tonecheck.parse import Parsed, load_pipeline, parse_many
 from tonecheck.settings import Settings
-
 from tools.training.data import (
     CORPUS_DIR,
     Row,
