@@ -11,6 +11,7 @@ const vm = require("node:vm");
 const { execFileSync, spawnSync } = require("node:child_process");
 const acorn = require("acorn");
 const { ROOT, SRC, officeMock, read } = require("./helpers.js");
+const { SAMPLE_ID } = require("../build.js");
 
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), "tonecheck-build-"));
 execFileSync(process.execPath, [path.join(ROOT, "build.js"), "--url", "https://tc.example/", "--api-key", "k&1",
@@ -54,10 +55,78 @@ test("build_manifest_tags_are_balanced", () => {
   assert.deepEqual(stack, []);
 });
 
-test("build_config_carries_url_and_key", () => {
+test("build_config_carries_url_key_and_links", () => {
   const ctx = vm.createContext({});
   vm.runInContext(read(path.join(outlook, "config.js")), ctx);
-  assert.deepEqual({ ...ctx.TONECHECK_CONFIG }, { serviceUrl: "https://tc.example", apiKey: "k&1" });
+  assert.deepEqual(JSON.parse(JSON.stringify(ctx.TONECHECK_CONFIG)), {
+    serviceUrl: "https://tc.example",
+    apiKey: "k&1",
+    links: {
+      support: "https://tc.example/addin/support.html",
+      privacy: "https://tc.example/addin/support.html#privacy",
+      terms: "https://tc.example/addin/support.html#terms",
+    },
+  });
+});
+
+// A deployment needs its own add-in id: generated once per output folder, then kept.
+test("build_generates_a_unique_id_once_and_keeps_it", () => {
+  const id = read(path.join(OUT, "addin-id.txt")).trim();
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.notEqual(id, SAMPLE_ID);
+  assert.match(manifest, new RegExp(`<Id>${id}</Id>`));
+  const other = path.join(OUT, "other");
+  const first = spawnSync(process.execPath, [path.join(ROOT, "build.js"), "--url", "https://tc.example", "--out", other],
+    { encoding: "utf8" });
+  assert.equal(first.status, 0, first.stderr);
+  const otherId = read(path.join(other, "addin-id.txt")).trim();
+  assert.notEqual(otherId, id, "another deployment gets another id");
+  assert.match(first.stdout, new RegExp(`add-in id: +${otherId} \\(new: generated and saved in`));
+  const again = spawnSync(process.execPath, [path.join(ROOT, "build.js"), "--url", "https://tc.example", "--out", other],
+    { encoding: "utf8" });
+  assert.equal(read(path.join(other, "addin-id.txt")).trim(), otherId, "a rebuild keeps the id");
+  assert.match(read(path.join(other, "outlook", "manifest.xml")), new RegExp(`<Id>${otherId}</Id>`));
+  assert.match(again.stdout, /from .*addin-id\.txt/);
+});
+
+test("build_takes_support_privacy_and_terms_urls", () => {
+  const dir = path.join(OUT, "links");
+  const run = spawnSync(process.execPath, [path.join(ROOT, "build.js"), "--url", "https://tc.example", "--out", dir,
+    "--id", "0b7f3c52-4d8e-4a8b-9a59-6a0f8e1d2c3b", "--support-url", "https://it.example.com/tonecheck",
+    "--privacy-url", "https://example.com/privacy?app=tone&x=1", "--terms-url", "https://example.com/terms"],
+  { encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const xml = read(path.join(dir, "outlook", "manifest.xml"));
+  assert.match(xml, /<SupportUrl DefaultValue="https:\/\/it\.example\.com\/tonecheck"\/>/);
+  assert.match(xml, /<Id>0b7f3c52-4d8e-4a8b-9a59-6a0f8e1d2c3b<\/Id>/);
+  const page = read(path.join(dir, "outlook", "support.html"));
+  assert.match(page, /data-link="privacy" href="https:\/\/example\.com\/privacy\?app=tone&amp;x=1"/);
+  assert.match(page, /data-link="terms" href="https:\/\/example\.com\/terms"/);
+});
+
+test("build_support_url_is_a_support_page_not_the_task_pane", () => {
+  assert.match(manifest, /<SupportUrl DefaultValue="https:\/\/tc\.example\/addin\/support\.html"\/>/);
+  const page = read(path.join(outlook, "support.html"));
+  for (const id of ["support", "privacy", "terms"]) assert.match(page, new RegExp(`<h2 id="${id}">`));
+});
+
+test("build_manifest_offers_every_ribbon_icon_size_and_ships_the_files", () => {
+  const sizes = (xml) => [...xml.matchAll(/<bt:Image size="(\d+)" resid="Icon\.(\d+)"\/>/g)].map((m) => {
+    assert.equal(m[1], m[2]);
+    return Number(m[1]);
+  });
+  const all = sizes(manifest);
+  assert.deepEqual(all, [16, 20, 24, 32, 40, 48, 64, 80, 16, 20, 24, 32, 40, 48, 64, 80], "both command surfaces");
+  for (const size of [16, 20, 24, 32, 40, 48, 64, 80, 128]) {
+    const png = fs.readFileSync(path.join(outlook, "assets", `icon-${size}.png`));
+    assert.equal(png.readUInt32BE(16), size, `icon-${size}.png is ${size} px wide`);
+    assert.equal(png.readUInt32BE(20), size, `icon-${size}.png is ${size} px high`);
+  }
+});
+
+test("build_writes_the_well_known_allow_list_for_classic_outlook", () => {
+  const allowed = JSON.parse(read(path.join(OUT, "well-known", "microsoft-officeaddins-allowed.json")));
+  assert.deepEqual(allowed, { allowed: ["https://tc.example/addin/launchevent.bundle.js"] });
 });
 
 for (const file of ["core.js", "launchevent.js", "launchevent.bundle.js"]) {
@@ -87,6 +156,10 @@ for (const [name, args, message] of [
   ["no_url", [], /--url is required/],
   ["plain_http", ["--url", "http://tc.example"], /must use https/],
   ["bad_id", ["--url", "https://tc.example", "--id", "nope"], /--id must be a GUID/],
+  ["the_sample_id", ["--url", "https://tc.example", "--id", "2A6E5749-4607-4f2d-bdbd-df1f842a9ba6"],
+    /is the id of tonecheck's sample build; every deployment needs its own\. Leave out --id to generate one\./],
+  ["plain_http_privacy_url", ["--url", "https://tc.example", "--privacy-url", "http://example.com/p"],
+    /--privacy-url must use https/],
   ["typo", ["--url", "https://tc.example", "--apikey", "k"], /unexpected argument: --apikey/],
 ]) {
   test(`build_refuses_${name}`, () => {

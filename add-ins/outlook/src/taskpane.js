@@ -74,7 +74,7 @@
       })
       .catch(function (err) {
         setStatus("Couldn't check the draft (" + err.message + "). Sending still works: " +
-          "tonecheck never blocks mail when it can't be reached.", "error");
+          "when the tonecheck service can't be reached, Send goes through unchecked.", "error");
       })
       .then(function () {
         $("recheck").disabled = false;
@@ -340,6 +340,12 @@
       return;
     }
     $("recheck").addEventListener("click", check);
+    var links = config().links || {};
+    ["support", "privacy", "terms"].forEach(function (name) {
+      if (links[name]) {
+        $("link-" + name).href = links[name];
+      }
+    });
     check();
   });
 
