@@ -15,6 +15,7 @@ from tonecheck.cleanup.suppress import Suppression
 from tonecheck.combine import Policy, combine
 from tonecheck.combine.verdict import Hold, decide, document_scores
 from tonecheck.detect import Detector
+from tonecheck.detect.classifier.manifest import Manifest
 from tonecheck.detect.rules.schema import RuleSpec
 from tonecheck.errors import RuleFileError, TooLarge
 from tonecheck.findings import Category, Finding, IgnoredRange, Sensitivity, Source, Verdict
@@ -122,26 +123,53 @@ class Engine:
         rule_hits = self.rules.detect(parsed)
         model_hits = self.classifier.detect(parsed) if self.classifier else [[] for _ in parsed]
         now = self.clock()
-        reports = []
-        for e, p, rf, mf in zip(emails, parsed, rule_hits, model_hits, strict=True):
-            mf = [m for m in mf if m.category not in self.disabled]
-            policy = self.policy.at(dict(e.sensitivity))
-            findings = combine(rf, mf, p.cleaned, policy)
-            suppressed = [(f, s) for f in findings if (s := _suppressing(f, e.suppressions, p.cleaned.text))]
-            findings = [f for f in findings if not any(f is g for g, _ in suppressed)]
-            kept_model = [m for m in mf if not p.cleaned.is_ignored(m.start, m.end)
-                          and not _suppressing(m, e.suppressions, p.cleaned.text)]
-            scores = document_scores(findings, kept_model)
-            verdict, hold = decide(findings, scores, policy, self.hold_minutes, now)
-            reports.append(
-                Report(p.cleaned.text, p.cleaned.rendered, verdict, tuple(findings), p.cleaned.ignored,
-                       scores, hold, len(p.sentences), tuple(suppressed))
-            )
-        return reports
+        return [
+            judge(p, rf, mf, self.policy.at(dict(e.sensitivity)), self.hold_minutes, now, e.suppressions,
+                  self.disabled)
+            for e, p, rf, mf in zip(emails, parsed, rule_hits, model_hits, strict=True)
+        ]
 
     def check(self, text: str, content_type: ContentType | None = None) -> Report:
         """Check one email."""
         return self.check_many([EmailInput(text, content_type)])[0]
+
+
+def judge(
+    parsed: Parsed,
+    rule_hits: list[Finding],
+    model_hits: list[Finding],
+    policy: Policy,
+    hold_minutes: int,
+    now: datetime,
+    suppressions: Sequence[Suppression] = (),
+    disabled: frozenset[Category] = frozenset(),
+) -> Report:
+    """One email's report from its detectors' findings: combine, suppress, score and decide.
+
+    Training calls this on stored detector output, so thresholds are chosen on the service's own decisions.
+    """
+    mf = [m for m in model_hits if m.category not in disabled]
+    text = parsed.cleaned.text
+    findings = combine(rule_hits, mf, parsed.cleaned, policy)
+    suppressed = [(f, s) for f in findings if (s := _suppressing(f, suppressions, text))]
+    findings = [f for f in findings if not any(f is g for g, _ in suppressed)]
+    kept_model = [m for m in mf if not parsed.cleaned.is_ignored(m.start, m.end)
+                  and not _suppressing(m, suppressions, text)]
+    scores = document_scores(findings, kept_model)
+    verdict, hold = decide(findings, scores, policy, hold_minutes, now)
+    return Report(text, parsed.cleaned.rendered, verdict, tuple(findings), parsed.cleaned.ignored,
+                  scores, hold, len(parsed.sentences), tuple(suppressed))
+
+
+def policy_from(manifest: Manifest) -> Policy:
+    """The thresholds the trained model's manifest names (chosen on dev when it was trained)."""
+    return Policy(
+        thresholds={Category(k): v for k, v in manifest.thresholds.items()},
+        calm_veto=manifest.calm_veto,
+        heat_threshold=manifest.heat_threshold,
+        levels={Sensitivity(level): {Category(k): v for k, v in values.items()}
+                for level, values in manifest.sensitivity.items()},
+    )
 
 
 def _worded_lines(doc: Doc) -> int:
@@ -207,9 +235,10 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
         if settings.use_classifier:
             from tonecheck.detect.classifier import load_classifier
 
-            classifier, policy, model_version = load_classifier(
+            classifier, manifest = load_classifier(
                 settings.model_dir, settings.torch_threads, settings.encoder_precision
             )
+            policy, model_version = policy_from(manifest), manifest.version
     rules = tune_rules(load_rules([settings.rules_dir]), tuning)
     policy = policy.at(dict(tuning.sensitivity))
     if tuning.thresholds:

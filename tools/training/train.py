@@ -1,6 +1,8 @@
 """`make train`: fit the head on the labelled corpus, calibrate and choose thresholds on dev, write models/.
 
-Deterministic: seeded, single-threaded head training, sorted inputs. The encoder stays frozen.
+Deterministic: seeded, single-threaded head training, sorted inputs. The top encoder layers are fine-tuned
+(--top-layers); the layers below stay as shipped. Findings and verdicts come from the service's own detector
+functions and `tonecheck.engine.judge`, so thresholds are chosen on exactly what the service decides.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import random
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +21,8 @@ import torch
 
 from tonecheck import __version__
 from tonecheck.cleanup import clean
-from tonecheck.combine import Policy, combine
-from tonecheck.combine.verdict import decide, document_scores
-from tonecheck.detect.classifier.detector import unit_findings
+from tonecheck.combine import Policy
+from tonecheck.detect.classifier.detector import findings, judged_texts
 from tonecheck.detect.classifier.encoder import (
     ENCODER_PACKAGE,
     MAX_TOKENS,
@@ -44,9 +46,11 @@ from tonecheck.detect.classifier.manifest import (
 from tonecheck.detect.classifier.units import units
 from tonecheck.detect.rules.detector import RuleDetector
 from tonecheck.detect.rules.loader import load_rules
+from tonecheck.engine import judge
 from tonecheck.findings import CATEGORIES, Category, Finding, Verdict
 from tonecheck.parse import Parsed, load_pipeline, parse_many
 from tonecheck.settings import Settings
+from tools import REPO_ROOT
 from tools.training.data import (
     CORPUS_DIR,
     Row,
@@ -93,13 +97,23 @@ def parse_rows(nlp, rows: list[Row], max_sentences: int) -> list[Parsed]:
 
 
 def bag_sentences(parsed: list[Parsed]) -> tuple[list[str], list[int]]:
-    """All judged unit texts (what the detector scores), and for each the index of its row (its "bag")."""
+    """All judged unit texts (what the detector scores), and for each the index of its row (its "bag").
+
+    A row with no judged unit gets its whole text as a stand-in, so that every bag has an instance.
+    """
     texts, owners = [], []
     for i, p in enumerate(parsed):
-        sents = [u.text for u in units(p)] or [p.cleaned.text.strip() or "."]
+        sents = judged_texts([p]) or [p.cleaned.text.strip() or "."]
         texts += sents
         owners += [i] * len(sents)
     return texts, owners
+
+
+def detector_findings(parsed: list[Parsed], probs: np.ndarray, owners: list[int]) -> list[list[Finding]]:
+    """What ClassifierDetector returns for these rows, from the bag probabilities (stand-ins dropped)."""
+    judged = [i for i, p in enumerate(parsed) if units(p)]
+    keep = np.isin(np.asarray(owners), judged)
+    return findings(parsed, probs[keep])
 
 
 def bag_max(logits: torch.Tensor, owners: torch.Tensor, n_bags: int) -> torch.Tensor:
@@ -227,30 +241,13 @@ def fit_platt(head: Head, emb: np.ndarray, owners: list[int], targets: np.ndarra
     head.platt_b.copy_(b.detach())
 
 
-def model_findings(parsed: list[Parsed], probs: np.ndarray, owners: list[int]) -> list[list[Finding]]:
-    """Model findings per row from precomputed sentence probabilities (what ClassifierDetector returns)."""
-    out: list[list[Finding]] = [[] for _ in parsed]
-    judged = [units(p) for p in parsed]
-    cursor = dict.fromkeys(range(len(parsed)), 0)
-    for row, owner in zip(probs, owners, strict=True):
-        k = cursor[owner]
-        cursor[owner] += 1
-        if k < len(judged[owner]):  # past the end: the stand-in text of a row with no judged unit
-            u = judged[owner][k]
-            out[owner] += unit_findings(u.start, u.end, row)
-    return out
-
-
 def predict(parsed, rule_hits, model_hits, policy: Policy) -> list[tuple[set[str], bool]]:
-    """Categories and hold per row under a policy: the engine's combine + decide."""
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
+    """Categories and hold per row under a policy, decided by the engine's own `judge`."""
+    settings, now = Settings(), datetime.now(UTC)
     out = []
     for p, rf, mf in zip(parsed, rule_hits, model_hits, strict=True):
-        found = combine(rf, mf, p.cleaned, policy)
-        verdict, _ = decide(found, document_scores(found, mf), policy, 30, now)
-        out.append(({f.category.value for f in found}, verdict is Verdict.HOLD))
+        report = judge(p, rf, mf, policy, settings.hold_minutes, now)
+        out.append(({f.category.value for f in report.findings}, report.verdict is Verdict.HOLD))
     return out
 
 
@@ -371,7 +368,7 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
 def main(argv: list[str] | None = None) -> int:
     """Train, calibrate, choose thresholds on dev, and write the head and its manifest."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=Settings().model_dir)
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "tone-head")
     parser.add_argument("--data", type=Path, default=CORPUS_DIR, help="folder with train/dev .jsonl")
     parser.add_argument("--top-layers", type=int, choices=[0, 1, 2, 3], default=TOP_LAYERS,
                         help="encoder layers to fine-tune (0 = frozen encoder, head only)")
@@ -416,14 +413,14 @@ def main(argv: list[str] | None = None) -> int:
         fit_platt(head, d_emb, d_owners, d_y)
     d_probs = head.probabilities(d_emb)
     rule_hits = rules.detect(dev_parsed)
-    model_hits = model_findings(dev_parsed, d_probs, d_owners)
+    model_hits = detector_findings(dev_parsed, d_probs, d_owners)
     real_rows = enron_dev_rows() + public_calm_rows(dev=True)
     real = None
     if real_rows:
         r_parsed = parse_rows(nlp, real_rows, settings.max_sentences)
         r_texts, r_owners = bag_sentences(r_parsed)
         r_probs = head.probabilities(encoder.embed(r_texts))
-        real = (r_parsed, rules.detect(r_parsed), model_findings(r_parsed, r_probs, r_owners))
+        real = (r_parsed, rules.detect(r_parsed), detector_findings(r_parsed, r_probs, r_owners))
     print(f"trained and calibrated in {time.time() - began:.0f} s", flush=True)
     policy, dev_metrics = choose_policy((dev_rows, dev_parsed, rule_hits, model_hits), real)
     print("dev:", json.dumps(dev_metrics))

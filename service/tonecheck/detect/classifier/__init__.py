@@ -6,19 +6,17 @@ from pathlib import Path
 
 import torch
 
-from tonecheck.combine import Policy
 from tonecheck.detect.classifier.detector import ClassifierDetector
 from tonecheck.detect.classifier.encoder import encoder_dir, encoder_version, weights_sha256
 from tonecheck.detect.classifier.head import Head
-from tonecheck.detect.classifier.manifest import HEAD_FILE, TOP_FILE, read_manifest
+from tonecheck.detect.classifier.manifest import HEAD_FILE, TOP_FILE, Manifest, read_manifest
 from tonecheck.detect.classifier.packed import PackedEncoder, resolve_precision
 from tonecheck.errors import ConfigError
-from tonecheck.findings import Category, Sensitivity
 
 
 def load_classifier(
     model_dir: Path, threads: int = 0, precision: str = "fp32"
-) -> tuple[ClassifierDetector, Policy, str]:
+) -> tuple[ClassifierDetector, Manifest]:
     """Load the encoder and head once, after checking the manifest against the installed encoder.
 
     `precision` is the encoder's matrix arithmetic: `fp32`, `bf16`, or `auto` (bf16 where the CPU has it).
@@ -35,11 +33,4 @@ def load_classifier(
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
     encoder = PackedEncoder(enc_dir, top_layers=top, precision=resolve_precision(precision))
     head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden)
-    policy = Policy(
-        thresholds={Category(k): v for k, v in manifest.thresholds.items()},
-        calm_veto=manifest.calm_veto,
-        heat_threshold=manifest.heat_threshold,
-        levels={Sensitivity(level): {Category(k): v for k, v in values.items()}
-                for level, values in manifest.sensitivity.items()},
-    )
-    return ClassifierDetector(encoder, head), policy, manifest.version
+    return ClassifierDetector(encoder, head), manifest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from tonecheck.detect.classifier.encoder import Encoder
 from tonecheck.detect.classifier.head import Head
 from tonecheck.detect.classifier.packed import PackedEncoder
@@ -23,18 +25,30 @@ class ClassifierDetector:
 
     def detect(self, batch: list[Parsed]) -> list[list[Finding]]:
         """One finding per judged unit and category, carrying the calibrated probability as score."""
-        judged = [(i, u) for i, p in enumerate(batch) for u in units(p)]
-        out: list[list[Finding]] = [[] for _ in batch]
-        if not judged:
-            return out
-        probs = self.head.probabilities(self.encoder.embed([u.text for _, u in judged]))
-        for (i, unit), row in zip(judged, probs, strict=True):
-            out[i] += unit_findings(unit.start, unit.end, row)
-        return out
+        texts = judged_texts(batch)
+        probs = self.head.probabilities(self.encoder.embed(texts)) if texts else np.zeros((0, len(CATEGORIES)))
+        return findings(batch, probs)
 
 
-def unit_findings(start: int, end: int, row) -> list[Finding]:
-    """The four category findings of one judged unit (training builds the same ones)."""
+def judged_texts(batch: list[Parsed]) -> list[str]:
+    """The text of every judged unit of a batch, in order: what the encoder embeds."""
+    return [u.text for p in batch for u in units(p)]
+
+
+def findings(batch: list[Parsed], probs: np.ndarray) -> list[list[Finding]]:
+    """Findings per email from the probabilities of `judged_texts(batch)`, row for row.
+
+    Training calls this with probabilities it computed once, to try many thresholds on the same scores.
+    """
+    judged = [(i, u) for i, p in enumerate(batch) for u in units(p)]
+    out: list[list[Finding]] = [[] for _ in batch]
+    for (i, unit), row in zip(judged, probs, strict=True):
+        out[i] += _unit_findings(unit.start, unit.end, row)
+    return out
+
+
+def _unit_findings(start: int, end: int, row: np.ndarray) -> list[Finding]:
+    """The four category findings of one judged unit."""
     return [
         Finding(category=category, rule_id=f"model.{category.value}", source=Source.MODEL, severity=_SEVERITY,
                 score=float(score), start=start, end=end, message="",
