@@ -348,16 +348,25 @@ def test_api_check_errors(client: TestClient, kwargs: dict, status: int, code: s
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        pytest.param({"emails": []}, 422, "invalid_request", id="empty-batch"),
+        pytest.param({"emails": []}, 422, "invalid_input", id="empty-batch"),
         pytest.param({"emails": [{"text": "hi"}] * (MAX_BATCH + 1)}, 413, "too_large", id="too-many-emails"),
-        pytest.param({"email": [{"text": "hi"}]}, 422, "invalid_request", id="misspelt-field"),
+        pytest.param({"email": [{"text": "hi"}]}, 422, "invalid_input", id="misspelt-field"),
         pytest.param(
-            {"emails": [{"text": "hi", "offset_unit": "bytes"}]}, 422, "invalid_request", id="bad-item"
+            {"emails": [{"text": "hi", "offset_unit": "bytes"}]}, 422, "invalid_input", id="bad-item"
         ),
     ],
 )
 def test_api_batch_errors(client: TestClient, body: dict, status: int, code: str) -> None:
     assert_error(client.post("/v1/check/batch", json=body), status, code)
+
+
+@pytest.mark.parametrize("body", [b'{"text": ', b"[1, 2", b'{"emails": [}', b"\xff\xfe", b"null"])
+def test_api_invalid_json_gets_the_same_error_on_both_routes(client: TestClient, body: bytes) -> None:
+    headers = {"Content-Type": "application/json"}
+    one = client.post("/v1/check", content=body, headers=headers)
+    many = client.post("/v1/check/batch", content=body, headers=headers)
+    assert (one.status_code, one.json()["error"]["code"]) == (many.status_code, many.json()["error"]["code"])
+    assert one.status_code == 422 and one.json()["error"]["code"] == "invalid_input"
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +32,7 @@ from tonecheck.errors import (
     TooLarge,
     UnsupportedMediaType,
 )
+from tonecheck.respond.schemas import BatchRequest, CheckRequest
 from tonecheck.settings import Settings
 
 log = logging.getLogger("tonecheck.http")
@@ -50,6 +53,19 @@ CHECK_THREADS = 4
 _STARTUP_FAILURE = 3
 
 __all__ = ["CHECK_THREADS", "create_app", "error_json"]
+
+
+def _openapi(app: FastAPI, generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """FastAPI's schema plus the request models that the check routes parse from the raw body themselves."""
+    if app.openapi_schema is None:
+        schema = generate()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (CheckRequest, BatchRequest):
+            body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(body.pop("$defs", {}))
+            schemas[model.__name__] = body
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _install_handlers(app: FastAPI) -> None:
@@ -146,6 +162,7 @@ def create_app(
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     _install_handlers(app)
     app.include_router(router)
+    app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]
     if settings.addin_dir.is_dir():
         app.mount("/addin", StaticFiles(directory=settings.addin_dir, html=True), name="addin")
     # Added innermost first: RequestLog sees everything (and contains any crash), CORS then also covers

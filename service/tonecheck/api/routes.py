@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from functools import partial
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -38,6 +38,13 @@ _CHECK_BODY = {
             "text/plain": {"schema": {"type": "string"}},
             "text/html": {"schema": {"type": "string"}},
         },
+    }
+}
+_Body = TypeVar("_Body", CheckRequest, BatchRequest)
+_BATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}}},
     }
 }
 
@@ -108,10 +115,7 @@ async def _read_check(
         declared = ContentType.HTML if media == "text/html" else None
         return EmailInput(_decode(raw), declared, sensitivity=_levels(levels)), unit or OffsetUnit.CODEPOINT
     if media in ("application/json", ""):
-        try:
-            req = CheckRequest.model_validate_json(raw)
-        except ValidationError as exc:
-            raise InputError(_first_error(exc)) from exc
+        req = _parse(CheckRequest, raw, '{"text": "..."}')
         chosen = req.sensitivity if req.sensitivity is not None else levels
         return EmailInput(_unicode(req.text, "text"), req.content_type, sensitivity=_levels(chosen)), \
             unit or req.offset_unit
@@ -120,12 +124,16 @@ async def _read_check(
     )
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "body"
-    if err["type"] == "json_invalid":
-        return f"the body is not valid JSON ({err['msg']}); send {{\"text\": \"...\"}}"
-    return f"{where}: {err['msg']}"
+def _parse(model: type[_Body], raw: bytes, example: str) -> _Body:
+    """A JSON body as `model`; every way it can be wrong is one InputError (422 invalid_input) on both routes."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        if err["type"] == "json_invalid":
+            raise InputError(f"the body is not valid JSON ({err['msg']}); send {example}") from exc
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        raise InputError(f"{where}: {err['msg']}") from exc
 
 
 async def _run(request: Request, eng: Engine, emails: list[EmailInput]) -> list[Report]:
@@ -177,14 +185,19 @@ async def check(
     return JSONResponse(to_response(report, eng.versions, unit).model_dump(mode="json"))
 
 
-@router.post("/v1/check/batch", response_model=BatchResponse, responses=_ERRORS, summary="Check many drafts")
+@router.post("/v1/check/batch", response_model=BatchResponse, responses=_ERRORS, openapi_extra=_BATCH_BODY,
+             summary="Check many drafts")
 async def check_batch(
     request: Request,
-    body: BatchRequest,
     eng: Annotated[Engine, Depends(engine)],
     _: Annotated[str, Depends(caller)],
 ) -> BatchResponse:
     """Check several drafts in one call; results keep the request's order."""
+    media = _media_type(request)
+    if media not in ("application/json", ""):
+        raise UnsupportedMediaType(f"content type '{media}' is not supported; send application/json")
+    # Parsed here, not by FastAPI, so a broken body gets the same 422 `invalid_input` as on /v1/check.
+    body = _parse(BatchRequest, await request.body(), '{"emails": [{"text": "..."}]}')
     limit = request.app.state.settings.max_batch_emails
     if len(body.emails) > limit:
         raise TooLarge(f"{len(body.emails)} emails in one batch; the limit is {limit}")
