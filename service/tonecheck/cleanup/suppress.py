@@ -7,11 +7,11 @@ finding is not dropped silently: the engine moves it to `Report.suppressed`, and
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from tonecheck.errors import InputError
 from tonecheck.findings import IgnoredKind, IgnoredRange
+from tonecheck.offsets import LineIndex
 
 _COMMENT = re.compile(
     r"<!--(?P<html>.*?)-->|\{#(?P<jinja>.*?)#\}|\{\{~?!--(?P<hbs_long>.*?)--~?\}\}|\{\{~?!(?P<hbs>.*?)~?\}\}",
@@ -55,14 +55,7 @@ def _split_reason(rest: str) -> tuple[str, str]:
 
 def find_directives(text: str, name: str = "<input>") -> Directives:
     """Every `tonecheck` directive in a comment of `text`; a malformed one raises `InputError` (with line)."""
-    line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-
-    def line_of(offset: int) -> int:
-        return bisect_right(line_starts, offset)
-
-    def start_of_line(line: int) -> int:  # 1-based; one past the last line is the end of the text
-        return line_starts[line - 1] if line <= len(line_starts) else len(text)
-
+    lines = LineIndex(text)
     suppressions: list[Suppression] = []
     comments: list[IgnoredRange] = []
     off_at: tuple[int, int, str] | None = None  # (offset, line, reason) of an open `tonecheck: off`
@@ -71,7 +64,7 @@ def find_directives(text: str, name: str = "<input>") -> Directives:
         directive = _DIRECTIVE.match(content)
         if directive is None:
             continue
-        line = line_of(m.start())
+        line = lines.line_of(m.start())
         comments.append(IgnoredRange(m.start(), m.end(), IgnoredKind.MARKUP))
         if directive["kind"] == ":":
             switch = _SWITCH.match(directive["rest"])
@@ -91,9 +84,9 @@ def find_directives(text: str, name: str = "<input>") -> Directives:
         if bad:
             raise InputError(f"{name}:{line}: '{bad[0]}' is not a rule id or category; "
                              "write `tonecheck-disable-next-line blame.should_have -- reason`")
-        next_line = line_of(m.end()) + 1
+        next_line = lines.line_of(m.end()) + 1
         suppressions.append(
-            Suppression(start_of_line(next_line), start_of_line(next_line + 1), line, targets, reason)
+            Suppression(lines.start_of(next_line), lines.start_of(next_line + 1), line, targets, reason)
         )
     if off_at is not None:
         suppressions.append(Suppression(off_at[0], len(text), off_at[1], reason=off_at[2]))

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tonecheck.cli.tomlines import line_of
+from tonecheck.cli.tomlines import toml_line
 from tonecheck.detect.rules.loader import load_rules
 from tonecheck.detect.rules.schema import RuleSpec
 from tonecheck.engine import Tuning
@@ -63,7 +63,7 @@ class Config:
 
     def error(self, loc: tuple[str | int, ...], message: str, value: str | None = None) -> ConfigError:
         """A `ConfigError` naming this file and the line of `loc`."""
-        line = line_of(self.text, (*self.prefix, *loc), value)
+        line = toml_line(self.text, (*self.prefix, *loc), value)
         return ConfigError(f"{self.path}:{line}: {message}")
 
 
@@ -80,7 +80,7 @@ def _extra_rules(
     model: ConfigModel, path: Path, text: str, prefix: tuple[str, ...]
 ) -> list[tuple[RuleSpec, str, int]]:
     """Inline `[[rules]]` with the line each starts on, then any `rule-files` (the rule loader validates)."""
-    out = [(spec, str(path), line_of(text, (*prefix, "rules", i))) for i, spec in enumerate(model.rules)]
+    out = [(spec, str(path), toml_line(text, (*prefix, "rules", i))) for i, spec in enumerate(model.rules)]
     for spec, _, line in out:
         for pattern in spec.regex:
             try:
@@ -90,7 +90,7 @@ def _extra_rules(
     files = [path.parent / f for f in model.rule_files]
     missing = [f for f in files if not f.is_file()]
     if missing:
-        line = line_of(text, (*prefix, "rule-files"))
+        line = toml_line(text, (*prefix, "rule-files"))
         raise ConfigError(f"{path}:{line}: rule file {missing[0]} not found")
     return out + load_rules(files) if files else out
 
@@ -108,7 +108,7 @@ def _sensitivity(
         try:
             out.update(parse_sensitivity(f"{name}={level}" if name else level))
         except ValueError as exc:
-            raise ConfigError(f"{path}:{line_of(text, loc)}: {exc}") from exc
+            raise ConfigError(f"{path}:{toml_line(text, loc)}: {exc}") from exc
     return out
 
 
@@ -130,7 +130,7 @@ def load_config(path: Path) -> Config:
         model = ConfigModel.model_validate(section)
     except ValidationError as exc:
         err = exc.errors()[0]
-        line = line_of(text, (*prefix, *err["loc"]))
+        line = toml_line(text, (*prefix, *err["loc"]))
         raise ConfigError(f"{path}:{line}: {_validation_message(err)}") from exc
     extra = _extra_rules(model, path, text, prefix)
     levels = _sensitivity(model.sensitivity, path, text, prefix)

@@ -15,6 +15,7 @@ from tonecheck.cli.files import Candidate
 from tonecheck.engine import EmailInput
 from tonecheck.errors import InputError
 from tonecheck.findings import IgnoredKind, IgnoredRange
+from tonecheck.offsets import LineIndex
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".mjml"})
 TEMPLATE_SUFFIXES = frozenset({".j2", ".jinja", ".jinja2", ".hbs", ".handlebars", ".mustache", ".liquid"})
@@ -96,7 +97,7 @@ def _read_eml(data: bytes, name: str) -> tuple[str, bool, int, bool]:
     for raw in decodings:
         at = raw.find(payload) if isinstance(payload, str) and payload else -1
         if at >= 0:
-            first_line = raw.count("\n", 0, at) + 1
+            first_line = LineIndex(raw).line_of(at)
             break
     encoding = str(body.get("Content-Transfer-Encoding", "7bit")).strip().lower()
     return text, body.get_content_type() == "text/html", first_line, at >= 0 and encoding in _UNENCODED

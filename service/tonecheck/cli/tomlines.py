@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from tonecheck.offsets import deepest_line
+
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
 _NAME = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
 _KEY = re.compile(rf"^\s*({_NAME}(?:\s*\.\s*{_NAME})*)\s*=")
@@ -42,16 +44,12 @@ def key_lines(text: str) -> dict[Path_, int]:
     return lines
 
 
-def line_of(text: str, loc: Sequence[str | int], value: str | None = None) -> int:
+def toml_line(text: str, loc: Sequence[str | int], value: str | None = None) -> int:
     """The line of the deepest part of `loc` that `text` spells out (else 1); `value` picks a list item."""
-    lines = key_lines(text)
-    for depth in range(len(loc), 0, -1):
-        found = lines.get(tuple(loc[:depth]))
-        if found is not None:
-            if value is not None:
-                return _value_line(text, found, value)
-            return found
-    return 1
+    found = deepest_line(key_lines(text), loc, default=0)
+    if not found:
+        return 1
+    return _value_line(text, found, value) if value is not None else found
 
 
 def _value_line(text: str, start: int, value: str) -> int:

@@ -13,6 +13,7 @@ from spacy.vocab import Vocab
 
 from tonecheck.detect.rules.schema import RuleFile, RuleSpec
 from tonecheck.errors import RuleFileError
+from tonecheck.offsets import deepest_line
 
 Located = tuple[Any, dict[tuple[Any, ...], int]]
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -30,7 +31,10 @@ _Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|F
 
 
 def _with_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> Any:
-    """Build plain Python from a YAML node, recording the 1-based line of every value by its path."""
+    """Build plain Python from a YAML node, recording the 1-based line of every value by its path.
+
+    A mapping's value is recorded at its key's line: a mistake in a key (or a missing key's parent) is shown there.
+    """
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out = {}
@@ -39,7 +43,7 @@ def _with_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, .
             if key in out:
                 raise RuleFileError("", key_node.start_mark.line + 1, f"duplicate key '{key}'")
             out[key] = _with_lines(value_node, (*path, key), lines)
-            lines.setdefault((*path, key, "__key__"), key_node.start_mark.line + 1)
+            lines[(*path, key)] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_with_lines(item, (*path, i), lines) for i, item in enumerate(node.value)]
@@ -63,17 +67,6 @@ def parse_yaml(text: str, source: str) -> Located:
         raise RuleFileError(source, exc.line, exc.reason) from exc
 
 
-def line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:
-    """The line of the deepest part of `loc` that the file has (an unknown key points at itself)."""
-    for depth in range(len(loc), -1, -1):
-        key = tuple(loc[:depth])
-        if (*key, "__key__") in lines:
-            return lines[(*key, "__key__")]
-        if key in lines:
-            return lines[key]
-    return 1
-
-
 def validate_rule_file(data: Any, lines: dict[tuple[Any, ...], int], source: str) -> list[RuleSpec]:
     """Validate parsed YAML as a rule file; the first error is reported with its line."""
     try:
@@ -83,7 +76,7 @@ def validate_rule_file(data: Any, lines: dict[tuple[Any, ...], int], source: str
         err = next((e for e in exc.errors() if e["type"] == "extra_forbidden"), exc.errors()[0])
         loc = tuple("pass" if part == "pass_" else part for part in err["loc"])
         where = ".".join(str(part) for part in loc)
-        raise RuleFileError(source, line_of(lines, loc), f"{where}: {err['msg']}") from exc
+        raise RuleFileError(source, deepest_line(lines, loc), f"{where}: {err['msg']}") from exc
 
 
 _PATTERN_AT = re.compile(r"\[pattern -> (\d+)(?: -> (\w+))?")
@@ -107,12 +100,12 @@ def check_patterns(rules: list[RuleSpec], lines: dict[tuple[Any, ...], int], sou
                     if at:  # the token (or dependency edge) and attribute spaCy complained about
                         loc += (int(at[1]), *(("RIGHT_ATTRS",) if field == "dependency" else ()), at[2] or "")
                     reason = f"{rule.id}: bad {field} pattern: {'; '.join(detail) or exc}"
-                    raise RuleFileError(source, line_of(lines, loc), reason) from exc
+                    raise RuleFileError(source, deepest_line(lines, loc), reason) from exc
         for j, pattern in enumerate(rule.regex):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                line = line_of(lines, ("rules", i, "regex", j))
+                line = deepest_line(lines, ("rules", i, "regex", j))
                 raise RuleFileError(source, line, f"{rule.id}: bad regex: {exc}") from exc
 
 
