@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -77,16 +78,25 @@ def _merge(ranges: list[IgnoredRange]) -> tuple[IgnoredRange, ...]:
     return tuple(out)
 
 
-def _mask(text: str, blank: list[IgnoredRange], words: list[IgnoredRange]) -> str:
-    """Same-length text where blanked ranges read as spaces and value placeholders as a neutral word."""
+def blank(text: str, ranges: Iterable[IgnoredRange], words: Iterable[IgnoredRange] = ()) -> str:
+    """Same-length text where `ranges` read as spaces and `words` (value placeholders) as a neutral word.
+
+    Line breaks are kept, so line-based detection and line numbers still see the lines as written.
+    """
     chars = list(text)
     for r in words:
         for i in range(r.start, r.end):
             chars[i] = "x" if chars[i] not in "\r\n" else chars[i]
-    for r in blank:
+    for r in ranges:
         for i in range(r.start, r.end):
             if chars[i] not in "\r\n":
                 chars[i] = " "
+    return "".join(chars)
+
+
+def _mask(text: str, ranges: list[IgnoredRange], words: list[IgnoredRange]) -> str:
+    """`blank`, and a space every `_MAX_RUN` characters of a longer whitespace-free run."""
+    chars = list(blank(text, ranges, words))
     # spaCy's tokenizer peels affixes off a whitespace-free run one by one, which is quadratic: 100 KB of
     # "!!!", "%%%" or emoji took minutes. A space every _MAX_RUN characters bounds it; no word is that long.
     for m in _LONG_RUN.finditer(text):
@@ -113,7 +123,7 @@ def clean(
     placeholders = find_placeholders(text)
     merged = _merge(ranges + [p.range for p in placeholders])
     value_ranges = [p.range for p in placeholders if p.is_value]
-    blank = [r for r in merged if r.kind is not IgnoredKind.PLACEHOLDER]
-    blank += [p.range for p in placeholders if not p.is_value]
-    analysis = unwrap(_mask(text, blank, value_ranges))
+    spaces = [r for r in merged if r.kind is not IgnoredKind.PLACEHOLDER]
+    spaces += [p.range for p in placeholders if not p.is_value]
+    analysis = unwrap(_mask(text, spaces, value_ranges))
     return Cleaned(text, analysis, merged, content_type is ContentType.HTML)

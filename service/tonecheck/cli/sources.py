@@ -7,7 +7,7 @@ import email.policy
 from dataclasses import dataclass
 from pathlib import Path
 
-from tonecheck.cleanup import ContentType
+from tonecheck.cleanup import ContentType, blank
 from tonecheck.cleanup.markup import comment_ranges, looks_like_html, markup_ranges
 from tonecheck.cleanup.plain import find_ignored
 from tonecheck.cleanup.suppress import find_directives
@@ -47,16 +47,6 @@ def is_markup(path: Path, text: str) -> bool:
     return suffix == ".md" and looks_like_html(text)
 
 
-def _blank(text: str, ranges: list[IgnoredRange]) -> str:
-    """`text` with `ranges` turned to spaces (newlines kept), so line-based detection sees only the words."""
-    chars = list(text)
-    for r in ranges:
-        for i in range(r.start, r.end):
-            if chars[i] not in "\r\n":
-                chars[i] = " "
-    return "".join(chars)
-
-
 def prepare(text: str, name: str, markup: bool = False, comments: bool = False) -> EmailInput:
     """The engine input for `text`: markup masked where it stands, suppression comments read and masked."""
     directives = find_directives(text, name)
@@ -65,7 +55,7 @@ def prepare(text: str, name: str, markup: bool = False, comments: bool = False) 
         found = markup_ranges(text)  # tags and entities, plus quote/signature elements
         # Line-based quotes and signatures are found on the words a reader sees (`<p>Best regards,</p>`).
         tags = [r for r in found if r.kind is IgnoredKind.MARKUP]
-        ignored += found + find_ignored(_blank(text, tags))
+        ignored += found + find_ignored(blank(text, tags))
     elif comments:
         ignored += comment_ranges(text)
     return EmailInput(text, ContentType.PLAIN, tuple(ignored), directives.suppressions)
