@@ -229,15 +229,29 @@
     return got.length > 0 && got === squash(needle);
   }
 
+  function riskWords(risks) {
+    var words = (risks || []).map(function (r) { return r === "quoted thread" ? "a quoted thread" : r; });
+    return words.length ? words.join(" and ") : "content";
+  }
+
   /** The pane's sentence for a body Apply will not rewrite. */
   function selectionAdvice(risks, words) {
-    var what = risks && risks.length ? risks.join(" and ") : "content";
+    var what = riskWords(risks);
     return "This draft has " + what + ", which Outlook can damage when an add-in rewrites a whole email, " +
       "so tonecheck changes only what you select. Select \u201c" + words + "\u201d in your draft, then click " +
       "Apply again, or click Copy and paste the replacement over those words.";
   }
 
+  /** The pane's sentence where Outlook has no selection API (Mailbox 1.1) either. */
+  function copyAdvice(risks, words) {
+    var what = riskWords(risks);
+    return "This draft has " + what + ", which Outlook can damage when an add-in rewrites a whole email, " +
+      "and this version of Outlook cannot replace a selection: click Copy, then paste the replacement over \u201c" +
+      words + "\u201d in your draft.";
+  }
+
   return {
+    copyAdvice: copyAdvice,
     htmlText: htmlText,
     spliceHtml: spliceHtml,
     spliceText: spliceText,

@@ -39,13 +39,21 @@
     return base + "/v1/check?offset_unit=utf16";
   }
 
-  /** fetch() options for one check. */
-  function checkRequest(text, apiKey, signal) {
+  /**
+   * fetch() options for one check. `contentType` is the draft's type ("text/plain", the default,
+   * or "text/html"); "" leaves it out, so the service recognises HTML by its tags.
+   */
+  function checkRequest(text, apiKey, signal, contentType) {
     var headers = { "Content-Type": "application/json", Accept: "application/json" };
     if (apiKey) {
       headers["X-API-Key"] = apiKey;
     }
-    var init = { method: "POST", headers: headers, body: JSON.stringify({ text: text, content_type: "text/plain" }) };
+    var payload = { text: text };
+    var type = contentType === undefined ? "text/plain" : contentType;
+    if (type) {
+      payload.content_type = type;
+    }
+    var init = { method: "POST", headers: headers, body: JSON.stringify(payload) };
     if (signal) {
       init.signal = signal;
     }
@@ -53,10 +61,37 @@
   }
 
   /**
+   * The error for an HTTP failure: err.status, and err.code / err.serviceMessage from the
+   * service's {"error": {"code", "message"}} body when it sent one.
+   */
+  function httpError(response) {
+    var err = new Error("tonecheck answered HTTP " + response.status);
+    err.status = response.status;
+    var headers = response.headers;
+    err.retryAfter = headers && headers.get ? headers.get("Retry-After") : null;
+    return Promise.resolve()
+      .then(function () {
+        return response.json();
+      })
+      .then(
+        function (body) {
+          if (body && body.error) {
+            err.code = body.error.code;
+            err.serviceMessage = body.error.message;
+          }
+          throw err;
+        },
+        function () {
+          throw err;
+        }
+      );
+  }
+
+  /**
    * POST the draft and resolve with the parsed result; reject on HTTP errors and after `ms`.
    * The race settles the promise even where AbortController is missing or fetch ignores it.
    */
-  function callCheck(env, base, text, apiKey, ms) {
+  function callCheck(env, base, text, apiKey, ms, contentType) {
     var controller = env.AbortController ? new env.AbortController() : null;
     var timer = null;
     var timeout = new Promise(function (_, reject) {
@@ -69,11 +104,11 @@
     });
     var request = Promise.resolve()
       .then(function () {
-        return env.fetch(checkUrl(base), checkRequest(text, apiKey, controller && controller.signal));
+        return env.fetch(checkUrl(base), checkRequest(text, apiKey, controller && controller.signal, contentType));
       })
       .then(function (response) {
         if (!response.ok) {
-          throw new Error("tonecheck answered HTTP " + response.status);
+          return httpError(response);
         }
         return response.json();
       });

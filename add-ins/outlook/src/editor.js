@@ -49,8 +49,7 @@
     var it = item();
     if (!it.getSelectedDataAsync || !it.body.setSelectedDataAsync) {
       // Mailbox 1.1: no selection API. The pane offers Copy instead.
-      return Promise.reject(fail("this version of Outlook cannot replace a selection from an add-in: " +
-        "copy the replacement and paste it over the words", "copy", { risks: risks }));
+      return Promise.reject(fail(TonecheckApply.copyAdvice(risks, needle), "copy", { risks: risks }));
     }
     return call(function (cb) { it.getSelectedDataAsync(Office.CoercionType.Text, cb); }).then(function (selected) {
       if (!TonecheckApply.selectionMatches(selected, needle)) {

@@ -1,33 +1,25 @@
 /*
  * The task pane: check the open draft, show the verdict, the draft with flagged sentences
  * highlighted, each finding with suggestions and an "apply" action, and the hold countdown.
- * Email text is only ever put into the page with textContent, never parsed as HTML.
+ * The look of a result comes from render.js, which the try page (try.html) shares; this file
+ * adds what only Outlook has: the draft itself, Apply into it, and the hold per client.
+ * Email text is only ever put into the page as text, never parsed as HTML.
  */
-/* global Office, TONECHECK_CONFIG, TonecheckCore, TonecheckEditor */
+/* global Office, TONECHECK_CONFIG, TonecheckCore, TonecheckEditor, TonecheckRender */
 (function () {
   "use strict";
 
   var core = TonecheckCore;
   var editor = TonecheckEditor;
+  var view = TonecheckRender;
   // The writer is waiting on the pane, not on Send: a longer timeout than the send handler's.
   var PANE_TIMEOUT_MS = 10000;
-  var TITLES = { send: "Good to send", review: "Worth a second look", hold: "Hold this one" };
   var state = { text: "", result: null, ticker: null };
 
   function $(id) {
     return document.getElementById(id);
   }
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined) {
-      node.textContent = text;
-    }
-    return node;
-  }
 
   function setStatus(message, kind) {
     var status = $("status");
@@ -92,97 +84,17 @@
     var verdict = $("verdict");
     verdict.hidden = false;
     verdict.className = "verdict " + result.verdict;
-    $("verdict-title").textContent = TITLES[result.verdict] || result.verdict;
-    $("verdict-text").textContent = verdictText(result);
-    renderDraft(state.text, result.findings);
-    renderFindings(result.findings);
+    $("verdict-title").textContent = view.verdictTitle(result.verdict);
+    $("verdict-text").textContent = view.verdictText(result);
+    $("draft-section").hidden = result.findings.length === 0;
+    view.renderDraft(document, $("draft"), state.text, result.findings);
+    $("findings-section").hidden = result.findings.length === 0;
+    view.renderFindings(document, $("findings"), result.findings, state.text, { onApply: apply, onCopy: copy });
+    Array.prototype.forEach.call(document.querySelectorAll("#findings .finding"), function (card, i) {
+      card.addEventListener("mouseenter", function () { markActive(i, true); });
+      card.addEventListener("mouseleave", function () { markActive(i, false); });
+    });
     return renderHold(result.hold);
-  }
-
-  function verdictText(result) {
-    var n = result.findings.length;
-    if (result.verdict === "hold") {
-      return result.hold.reason;
-    }
-    if (result.verdict === "review") {
-      return n + " passage" + (n === 1 ? "" : "s") + " may land badly with the customer: " +
-        core.summarize(result.findings, 3) + ".";
-    }
-    return "Nothing in the draft reads as told-you-so, blame, defensive or heated.";
-  }
-
-  function renderDraft(text, findings) {
-    var box = $("draft");
-    box.textContent = "";
-    $("draft-section").hidden = findings.length === 0;
-    core.segments(text, findings).forEach(function (seg) {
-      var node;
-      if (seg.hits.length) {
-        node = el("mark", "hit " + findings[seg.hits[0]].category, seg.text);
-        node.setAttribute("data-finding", seg.hits.join(" "));
-        node.title = seg.hits.map(function (i) { return findings[i].message; }).join("\n");
-        node.addEventListener("click", function () { focusFinding(seg.hits[0]); });
-      } else {
-        node = el("span", seg.sentence ? "sentence" : "", seg.text);
-      }
-      if (seg.sentence && seg.hits.length) {
-        node.className += " sentence";
-      }
-      box.appendChild(node);
-      seg.hits.forEach(function (i) {
-        if (findings[i].end === seg.end) {
-          box.appendChild(el("sup", "ref", String(i + 1)));
-        }
-      });
-    });
-  }
-
-  function renderFindings(findings) {
-    var list = $("findings");
-    list.textContent = "";
-    $("findings-section").hidden = findings.length === 0;
-    findings.forEach(function (f, i) {
-      list.appendChild(findingCard(f, i));
-    });
-  }
-
-  function findingCard(f, i) {
-    var card = $("finding-template").content.firstElementChild.cloneNode(true);
-    var words = state.text.slice(f.start, f.end) || f.text;
-    card.id = "finding-" + i;
-    card.classList.add(f.category);
-    card.querySelector(".num").textContent = String(i + 1);
-    card.querySelector(".chip").textContent = core.label(f.category);
-    card.querySelector(".words").textContent = words;
-    card.querySelector(".message").textContent = f.message;
-    var box = card.querySelector(".replacement");
-    box.value = core.firstReplacement(f.suggestions, words);
-    var list = card.querySelector(".suggestions");
-    f.suggestions.forEach(function (s) {
-      var li = el("li", "", s + " ");
-      var offered = core.replacementFor(s);
-      if (offered) {
-        var use = el("button", "link", "use");
-        use.type = "button";
-        use.title = "Put \u201c" + offered + "\u201d in the box below";
-        use.addEventListener("click", function () {
-          box.value = offered;
-          box.focus();
-        });
-        li.appendChild(use);
-      }
-      list.appendChild(li);
-    });
-    var note = card.querySelector(".apply-note");
-    card.querySelector(".apply").addEventListener("click", function (ev) {
-      apply(f, words, box.value, ev.target, note);
-    });
-    card.querySelector(".copy").addEventListener("click", function () {
-      copy(box, words, note);
-    });
-    card.addEventListener("mouseenter", function () { markActive(i, true); });
-    card.addEventListener("mouseleave", function () { markActive(i, false); });
-    return card;
   }
 
   function markActive(i, on) {
@@ -231,37 +143,18 @@
 
   /** Copy the replacement for pasting over the words by hand; works where Apply cannot. */
   function copy(box, words, note) {
-    var done = function () {
-      note.textContent = "Copied. Select \u201c" + words + "\u201d in your draft and paste (Ctrl+V or \u2318V) over it.";
+    return view.copyText(window, document, box).then(function (copied) {
+      note.textContent = copied
+        ? "Copied. Select \u201c" + words + "\u201d in your draft and paste (Ctrl+V or \u2318V) over it."
+        : "The replacement is selected in the box: press Ctrl+C (\u2318C), then paste it over \u201c" + words +
+          "\u201d in your draft.";
       note.hidden = false;
-    };
-    var fallback = function () {
-      box.focus();
-      box.select();
-      var ok = false;
-      try {
-        ok = document.execCommand("copy");
-      } catch (err) {
-        ok = false;
-      }
-      if (ok) {
-        done();
-      } else {
-        note.textContent = "The replacement is selected in the box: press Ctrl+C (\u2318C), then paste it over \u201c" +
-          words + "\u201d in your draft.";
-        note.hidden = false;
-      }
-    };
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      return navigator.clipboard.writeText(box.value).then(done, fallback);
-    }
-    fallback();
-    return Promise.resolve();
+    });
   }
 
   function stopTicker() {
     if (state.ticker) {
-      window.clearInterval(state.ticker);
+      state.ticker(); // the stop function view.countdown returned
       state.ticker = null;
     }
   }
@@ -300,19 +193,15 @@
     button.hidden = option.mode === "wait";
     button.onclick = function () { holdAction(option, until, words); };
     $("schedule-note").hidden = true;
-    var tick = function () {
-      var left = core.countdown(until.getTime(), Date.now());
+    $("hold-explain").hidden = false;
+    state.ticker = view.countdown(window, until.getTime(), function (left, done) {
       $("countdown").textContent = left;
-      if (left === "0:00") {
-        stopTicker();
+      if (done) {
         $("hold-until").textContent = "\u2014 the wait is over: reread it once more, then send.";
         button.hidden = true;
         $("hold-explain").hidden = true;
       }
-    };
-    $("hold-explain").hidden = false;
-    tick();
-    state.ticker = window.setInterval(tick, 1000);
+    });
   }
 
   function holdAction(option, until, words) {
@@ -340,6 +229,12 @@
       return;
     }
     $("recheck").addEventListener("click", check);
+    $("draft").addEventListener("click", function (ev) {
+      var mark = ev.target.closest && ev.target.closest("mark[data-finding]");
+      if (mark) {
+        focusFinding(Number(mark.getAttribute("data-finding").split(" ")[0]));
+      }
+    });
     var links = config().links || {};
     ["support", "privacy", "terms"].forEach(function (name) {
       if (links[name]) {
