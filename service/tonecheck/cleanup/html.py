@@ -38,6 +38,54 @@ def _marker(tag: str, attrs: dict[str, str]) -> tuple[IgnoredKind, bool] | None:
     return None
 
 
+class ElementStack:
+    """Open elements, and the quote/signature ranges they close; shared by the renderer and the template scanner.
+
+    An element marked as a quote or signature covers up to its end tag; one marked "to the end" (Outlook's
+    reply header) covers the rest of the document. A stray end tag is ignored, as browsers do, and an end
+    tag closes every element opened inside its element.
+    """
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[str, IgnoredKind | None, int]] = []
+        self.open_count: dict[str, int] = {}  # tag -> open elements; a stray end tag is found in O(1)
+        self.ranges: list[IgnoredRange] = []
+        self.to_end: tuple[int, IgnoredKind] | None = None
+
+    def open(self, tag: str, attrs: dict[str, str], at: int, void: bool) -> None:
+        """A start tag at offset `at`; a `void` element (`<br>`, `<img/>`) has no end tag to wait for."""
+        mark = _marker(tag, attrs)
+        if mark and mark[1] and self.to_end is None:
+            self.to_end = (at, mark[0])
+        if not void:
+            self.stack.append((tag, mark[0] if mark and not mark[1] else None, at))
+            self.open_count[tag] = self.open_count.get(tag, 0) + 1
+
+    def close(self, tag: str, at: int) -> list[str]:
+        """An end tag at offset `at`: the tags it closes, innermost first (none for a stray end tag)."""
+        closed: list[str] = []
+        if not self.open_count.get(tag):
+            return closed
+        while self.stack:
+            open_tag, kind, start = self.stack.pop()
+            self.open_count[open_tag] -= 1
+            closed.append(open_tag)
+            if kind is not None:
+                self.ranges.append(IgnoredRange(start, at, kind))
+            if open_tag == tag:
+                break
+        return closed
+
+    def finish(self, end: int) -> list[IgnoredRange]:
+        """Every quote/signature range, with elements still open (and a to-the-end marker) running to `end`."""
+        for _, kind, start in self.stack:
+            if kind is not None:
+                self.ranges.append(IgnoredRange(start, end, kind))
+        if self.to_end is not None:
+            self.ranges.append(IgnoredRange(self.to_end[0], end, self.to_end[1]))
+        return self.ranges
+
+
 class _Renderer(HTMLParser):
     """A forgiving single pass: malformed or deeply nested HTML never raises or recurses."""
 
@@ -45,10 +93,7 @@ class _Renderer(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.length = 0
-        self.stack: list[tuple[str, IgnoredKind | None, int]] = []
-        self.open_count: dict[str, int] = {}  # tag -> open elements; a stray end tag is found in O(1)
-        self.ranges: list[IgnoredRange] = []
-        self.to_end: tuple[int, IgnoredKind] | None = None
+        self.elements = ElementStack()
         self.skip_depth = 0
         self.pre_depth = 0
         self.last = "\n"
@@ -71,12 +116,7 @@ class _Renderer(HTMLParser):
             self._newline()
         if tag == "pre":
             self.pre_depth += 1
-        mark = _marker(tag, {k: v or "" for k, v in attrs})
-        if mark and mark[1] and self.to_end is None:
-            self.to_end = (self.length, mark[0])
-        if tag not in _VOID:
-            self.stack.append((tag, mark[0] if mark and not mark[1] else None, self.length))
-            self.open_count[tag] = self.open_count.get(tag, 0) + 1
+        self.elements.open(tag, {k: v or "" for k, v in attrs}, self.length, void=tag in _VOID)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
@@ -86,17 +126,10 @@ class _Renderer(HTMLParser):
         if tag in _SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
             return
-        if not self.open_count.get(tag):
+        closed = self.elements.close(tag, self.length)
+        if not closed:
             return  # a stray end tag: browsers ignore it, so do we
-        while self.stack:
-            open_tag, kind, start = self.stack.pop()
-            self.open_count[open_tag] -= 1
-            if kind is not None:
-                self.ranges.append(IgnoredRange(start, self.length, kind))
-            if open_tag == "pre":
-                self.pre_depth = max(0, self.pre_depth - 1)
-            if open_tag == tag:
-                break
+        self.pre_depth = max(0, self.pre_depth - closed.count("pre"))
         if tag in _BLOCK:
             self._newline()
 
@@ -111,12 +144,8 @@ class _Renderer(HTMLParser):
 
     def finish(self) -> tuple[str, list[IgnoredRange]]:
         self.close()
-        for _, kind, start in self.stack:
-            if kind is not None:
-                self.ranges.append(IgnoredRange(start, self.length, kind))
-        if self.to_end is not None:
-            self.ranges.append(IgnoredRange(self.to_end[0], self.length, self.to_end[1]))
-        return "".join(self.parts), [r for r in self.ranges if r.end > r.start]
+        ranges = self.elements.finish(self.length)
+        return "".join(self.parts), [r for r in ranges if r.end > r.start]
 
 
 def render_html(html: str) -> tuple[str, list[IgnoredRange]]:

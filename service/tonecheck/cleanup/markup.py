@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tonecheck.cleanup.html import _marker
+from tonecheck.cleanup.html import ElementStack
 from tonecheck.findings import IgnoredKind, IgnoredRange
 
 # Elements whose contents are code, not words for the reader.
@@ -54,10 +54,7 @@ class _Scanner:
         self.last_gt = text.rfind(">")  # no tag starts after the last `>`
         self.missing: dict[str, int] = {}  # a closer (`}}`, `"`) known absent from this offset on
         self.spans: list[tuple[int, int]] = []
-        self.marked: list[IgnoredRange] = []
-        self.stack: list[tuple[str, IgnoredKind | None, int]] = []
-        self.open_count: dict[str, int] = {}
-        self.to_end: tuple[int, IgnoredKind] | None = None
+        self.elements = ElementStack()
 
     def find(self, closer: str, start: int) -> int:
         """`text.find(closer, start)`, remembering misses so unclosed `{{` or quotes cost one scan in all."""
@@ -93,25 +90,6 @@ class _Scanner:
                 j += 1
         return None
 
-    def start_tag(self, name: str, start: int, end: int) -> None:
-        mark = _marker(name, _attrs(self.text[start:end]))
-        if mark and mark[1] and self.to_end is None:
-            self.to_end = (start, mark[0])
-        if name not in _VOID and not self.text[start:end].endswith("/>"):
-            self.stack.append((name, mark[0] if mark and not mark[1] else None, start))
-            self.open_count[name] = self.open_count.get(name, 0) + 1
-
-    def end_tag(self, name: str, end: int) -> None:
-        if not self.open_count.get(name):
-            return  # a stray end tag
-        while self.stack:
-            open_name, kind, start = self.stack.pop()
-            self.open_count[open_name] -= 1
-            if kind is not None:
-                self.marked.append(IgnoredRange(start, end, kind))
-            if open_name == name:
-                break
-
     def tag(self, lt: int) -> int:
         """Handle the markup starting at `lt`; the index to go on from."""
         text, n = self.text, len(self.text)
@@ -128,12 +106,13 @@ class _Scanner:
                 return lt + 1  # "a < b", "<3": the writer's own `<`
             end, tag_name = tag_end, name[1].lower()
             if name[0].startswith("/"):
-                self.end_tag(tag_name, end)
+                self.elements.close(tag_name, end)
             elif tag_name in _RAW_TEXT:  # code up to the closing tag, never an element to track
                 close = re.compile(rf"</{re.escape(tag_name)}\s*>", re.I).search(text, end)
                 end = close.end() if close else n
             else:
-                self.start_tag(tag_name, lt, end)
+                tag = text[lt:end]
+                self.elements.open(tag_name, _attrs(tag), lt, void=tag_name in _VOID or tag.endswith("/>"))
         self.spans.append((lt, end))
         return end
 
@@ -161,13 +140,8 @@ class _Scanner:
                 i = m.end() if m else amp + 1
             else:
                 i = self.tag(lt)
-        for _, kind, start in self.stack:
-            if kind is not None:
-                self.marked.append(IgnoredRange(start, n, kind))
-        if self.to_end is not None:
-            self.marked.append(IgnoredRange(self.to_end[0], n, self.to_end[1]))
         markup = [IgnoredRange(s, e, IgnoredKind.MARKUP) for s, e in _join(self.spans)]
-        return markup + self.marked
+        return markup + self.elements.finish(n)
 
 
 def markup_ranges(text: str) -> list[IgnoredRange]:
