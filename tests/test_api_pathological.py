@@ -1,15 +1,13 @@
-"""Pathological requests are answered within a stated time with a correct result or a clear 4xx.
+"""Pathological requests get a correct result or a clear 4xx, never a 500.
 
 In process (ASGI) with the default limits (100 KB body, 100 emails a batch, 2,000 sentences and 25,000
-tokens an email) and the rules-only engine (as with TONECHECK_USE_CLASSIFIER=false), so the bounds measure
-cleanup, the parse and the rules: the parts hostile input can make slow. Each case states its bound in
-seconds; the default request timeout (10 s) is the ceiling for any of them.
+tokens an email) and the rules-only engine (as with TONECHECK_USE_CLASSIFIER=false). How long hostile input
+takes is measured by `make bench` (tools/benchmark/hostile.py); the request timeout bounds every request.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -21,8 +19,6 @@ from tonecheck.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-FAST = 2.0  # refused or trivial: cleanup, the tokenizer and validation only
-PARSE = 10.0  # up to the token cap of text that must be parsed; the default request timeout
 CALM = "Thanks for your patience, Dana. The replacement ships today."
 FLAGGED = "As I said in my last email, you failed to attach the form."
 
@@ -74,85 +70,83 @@ MIXED_SCRIPTS = "😀👩‍💻 \u202eשלום\u202c \u200b\u200d\ufeff e\u0301
 HUGE_INT = "9" * 50_000
 DEEP_JSON = "[" * 40_000 + "]" * 40_000
 
-# (id, where, request, status, error code or verdict, bound in seconds)
+# (id, where, request, status, error code or verdict)
 # fmt: off
 CASES = [
     # Size: 100 KB of one word, as one giant token, as words, and over the body and token limits.
-    ("one-word-100kb-one-token", CHECK, plain("a" * 99_000), 200, "send", FAST),
-    ("one-word-repeated-to-the-token-cap", CHECK, plain("word " * 19_000), 200, "send", PARSE),
-    ("one-word-100kib-over-body-limit", CHECK, plain("word " * 20_480), 413, "too_large", FAST),
-    ("one-word-repeated-over-token-cap", CHECK, plain("no " * 33_000), 413, "too_large", FAST),
+    ("one-word-100kb-one-token", CHECK, plain("a" * 99_000), 200, "send"),
+    ("one-word-repeated-to-the-token-cap", CHECK, plain("word " * 19_000), 200, "send"),
+    ("one-word-100kib-over-body-limit", CHECK, plain("word " * 20_480), 413, "too_large"),
+    ("one-word-repeated-over-token-cap", CHECK, plain("no " * 33_000), 413, "too_large"),
     # Lines and sentences.
-    ("50000-newlines", CHECK, plain("\n" * 50_000), 200, "send", FAST),
-    ("50000-one-word-lines", CHECK, plain("a\n" * 49_000), 413, "too_large", FAST),
-    ("10000-sentences-of-bang", CHECK, plain("!\n" * 10_000), 200, "send", PARSE),
-    ("10000-exclamations", CHECK, plain("No! " * 10_000), 413, "too_large", PARSE),
-    ("100kb-of-bang", CHECK, plain("!" * 99_000), 413, "too_large", FAST),
-    ("400-flagged-lines", CHECK, plain((FLAGGED + "\n") * 400), 200, "review", PARSE),
+    ("50000-newlines", CHECK, plain("\n" * 50_000), 200, "send"),
+    ("50000-one-word-lines", CHECK, plain("a\n" * 49_000), 413, "too_large"),
+    ("10000-sentences-of-bang", CHECK, plain("!\n" * 10_000), 200, "send"),
+    ("10000-exclamations", CHECK, plain("No! " * 10_000), 413, "too_large"),
+    ("100kb-of-bang", CHECK, plain("!" * 99_000), 413, "too_large"),
+    ("400-flagged-lines", CHECK, plain((FLAGGED + "\n") * 400), 200, "review"),
     # HTML: deep, stray, malformed.
-    ("deeply-nested-html", CHECK, html(NESTED_HTML), 200, "review", FAST),
-    ("nested-inline-html-stray-end-tags", CHECK, html("<b>" * 16_000 + "</i>" * 12_000), 200, "send", FAST),
-    ("unclosed-tags-to-the-end", CHECK, html("<a" * 5_000), 200, "send", PARSE),
-    ("100kb-of-unclosed-tags", CHECK, html("<a" * 49_000), 413, "too_large", FAST),
-    ("malformed-html", CHECK, html(MALFORMED_HTML), 200, "send", PARSE),
+    ("deeply-nested-html", CHECK, html(NESTED_HTML), 200, "review"),
+    ("nested-inline-html-stray-end-tags", CHECK, html("<b>" * 16_000 + "</i>" * 12_000), 200, "send"),
+    ("unclosed-tags-to-the-end", CHECK, html("<a" * 5_000), 200, "send"),
+    ("100kb-of-unclosed-tags", CHECK, html("<a" * 49_000), 413, "too_large"),
+    ("malformed-html", CHECK, html(MALFORMED_HTML), 200, "send"),
     # Unicode: emoji, RTL, zero-width, combining, NUL, surrogates, invalid UTF-8.
-    ("emoji-run", CHECK, plain("😀" * 20_000), 200, "send", PARSE),
-    ("emoji-rtl-zero-width-combining", CHECK, plain(MIXED_SCRIPTS * 100), 200, "review", PARSE),
-    ("one-letter-and-45000-combining-marks", CHECK, plain("e" + "\u0301" * 45_000), 200, "send", FAST),
-    ("nul-bytes", CHECK, plain(("\x00" + FLAGGED) * 50), 200, "review", PARSE),
-    ("nul-bytes-in-json", CHECK, {"json": {"text": "\x00" * 1_000 + FLAGGED}}, 200, "review", FAST),
-    ("lone-surrogate-in-json", CHECK, raw_json('{"text": "hi \\ud800 there"}'), 422, "invalid_input", FAST),
-    ("lone-surrogate-in-batch", BATCH, raw_json('{"emails": [{"text": "\\udfff"}]}'), 422, INPUT, FAST),
-    ("invalid-utf8-plain", CHECK, plain(b"caf\xe9 \xff\xfe"), 422, "invalid_input", FAST),
-    ("invalid-utf8-json", CHECK, raw_json(b'{"text": "caf\xe9"}'), 422, "invalid_input", FAST),
-    ("invalid-utf8-batch", BATCH, raw_json(b'{"emails": [{"text": "\xff"}]}'), 422, INPUT, FAST),
+    ("emoji-run", CHECK, plain("😀" * 20_000), 200, "send"),
+    ("emoji-rtl-zero-width-combining", CHECK, plain(MIXED_SCRIPTS * 100), 200, "review"),
+    ("one-letter-and-45000-combining-marks", CHECK, plain("e" + "\u0301" * 45_000), 200, "send"),
+    ("nul-bytes", CHECK, plain(("\x00" + FLAGGED) * 50), 200, "review"),
+    ("nul-bytes-in-json", CHECK, {"json": {"text": "\x00" * 1_000 + FLAGGED}}, 200, "review"),
+    ("lone-surrogate-in-json", CHECK, raw_json('{"text": "hi \\ud800 there"}'), 422, "invalid_input"),
+    ("lone-surrogate-in-batch", BATCH, raw_json('{"emails": [{"text": "\\udfff"}]}'), 422, INPUT),
+    ("invalid-utf8-plain", CHECK, plain(b"caf\xe9 \xff\xfe"), 422, "invalid_input"),
+    ("invalid-utf8-json", CHECK, raw_json(b'{"text": "caf\xe9"}'), 422, "invalid_input"),
+    ("invalid-utf8-batch", BATCH, raw_json(b'{"emails": [{"text": "\xff"}]}'), 422, INPUT),
     # Batches.
-    ("batch-of-1000-with-default-cap", BATCH, batch([CALM] * 1_000), 413, "too_large", FAST),
-    ("batch-of-1000-with-raised-cap", BATCH_1000, batch([CALM, FLAGGED] * 500), 200, None, PARSE),
-    ("batch-one-over-the-cap", BATCH, batch([CALM] * 101), 413, "too_large", FAST),
-    ("batch-over-the-token-budget", BATCH_1000, batch(["no " * 100] * 300), 413, "too_large", FAST),
+    ("batch-of-1000-with-default-cap", BATCH, batch([CALM] * 1_000), 413, "too_large"),
+    ("batch-of-1000-with-raised-cap", BATCH_1000, batch([CALM, FLAGGED] * 500), 200, None),
+    ("batch-one-over-the-cap", BATCH, batch([CALM] * 101), 413, "too_large"),
+    ("batch-over-the-token-budget", BATCH_1000, batch(["no " * 100] * 300), 413, "too_large"),
     # Content types.
     ("xml", CHECK, {"content": b"<a/>", "headers": {"Content-Type": "application/xml"}}, 415,
-     "unsupported_media_type", FAST),
-    ("form", CHECK, {"data": {"text": FLAGGED}}, 415, "unsupported_media_type", FAST),
-    ("multipart", CHECK, {"files": {"f": ("a.txt", b"hi")}}, 415, "unsupported_media_type", FAST),
+     "unsupported_media_type"),
+    ("form", CHECK, {"data": {"text": FLAGGED}}, 415, "unsupported_media_type"),
+    ("multipart", CHECK, {"files": {"f": ("a.txt", b"hi")}}, 415, "unsupported_media_type"),
     ("latin-1-declared", CHECK, {"content": "café".encode("latin-1"),
                                  "headers": {"Content-Type": "text/plain; charset=latin-1"}},
-     422, INPUT, FAST),
-    ("json-without-content-type", CHECK, {"content": json.dumps({"text": FLAGGED})}, 200, "review", FAST),
-    ("batch-as-text", BATCH, plain('{"emails": [{"text": "hi"}]}'), 415, "unsupported_media_type", FAST),
+     422, INPUT),
+    ("json-without-content-type", CHECK, {"content": json.dumps({"text": FLAGGED})}, 200, "review"),
+    ("batch-as-text", BATCH, plain('{"emails": [{"text": "hi"}]}'), 415, "unsupported_media_type"),
     # JSON oddities: huge numbers, deep nesting, extra fields.
-    ("huge-number-as-text", CHECK, raw_json('{"text": ' + HUGE_INT + "}"), 422, "invalid_input", FAST),
-    ("huge-exponent", CHECK, raw_json('{"text": 1e999999}'), 422, "invalid_input", FAST),
-    ("huge-number-in-batch", BATCH, raw_json('{"emails": [{"text": ' + HUGE_INT + "}]}"), 422, INPUT, FAST),
-    ("huge-float-in-batch", BATCH, raw_json('{"emails": [{"text": -1e999999}]}'), 422, INPUT, FAST),
-    ("deeply-nested-json", CHECK, raw_json(DEEP_JSON), 422, "invalid_input", FAST),
-    ("deeply-nested-json-batch", BATCH, raw_json(DEEP_JSON), 422, INPUT, FAST),
-    ("extra-field", CHECK, {"json": {"text": FLAGGED, "urgent": True}}, 422, "invalid_input", FAST),
-    ("extra-field-in-batch-item", BATCH, {"json": {"emails": [{"text": "x", "cc": "y"}]}}, 422, INPUT,
-     FAST),
+    ("huge-number-as-text", CHECK, raw_json('{"text": ' + HUGE_INT + "}"), 422, "invalid_input"),
+    ("huge-exponent", CHECK, raw_json('{"text": 1e999999}'), 422, "invalid_input"),
+    ("huge-number-in-batch", BATCH, raw_json('{"emails": [{"text": ' + HUGE_INT + "}]}"), 422, INPUT),
+    ("huge-float-in-batch", BATCH, raw_json('{"emails": [{"text": -1e999999}]}'), 422, INPUT),
+    ("deeply-nested-json", CHECK, raw_json(DEEP_JSON), 422, "invalid_input"),
+    ("deeply-nested-json-batch", BATCH, raw_json(DEEP_JSON), 422, INPUT),
+    ("extra-field", CHECK, {"json": {"text": FLAGGED, "urgent": True}}, 422, "invalid_input"),
+    ("extra-field-in-batch-item", BATCH, {"json": {"emails": [{"text": "x", "cc": "y"}]}}, 422, INPUT),
     ("extra-top-level-field-in-batch", BATCH, {"json": {"emails": [{"text": "x"}], "priority": 1}}, 422,
-     INPUT, FAST),
+     INPUT),
 ]
 # fmt: on
 
 
 @pytest.mark.parametrize(
-    ("where", "request_kwargs", "status", "expect", "bound_s"),
+    ("where", "request_kwargs", "status", "expect"),
     [pytest.param(*case[1:], id=case[0]) for case in CASES],
 )
-def test_api_pathological_input_answered_in_bounded_time(
+def test_api_pathological_input_gets_a_clear_answer(
     clients: dict[str, TestClient],
     where: tuple[str, str],
     request_kwargs: dict,
     status: int,
     expect: str | None,
-    bound_s: float,
 ) -> None:
     app, path = where
-    began = time.perf_counter()
+    # How long these take is a figure of `make bench` (tools/benchmark/hostile.py), not a bound here: each
+    # request is bounded by the service's own timeout, whose 503 test_api_security checks deterministically.
     response = clients[app].post(path, **request_kwargs)
-    elapsed = time.perf_counter() - began
     assert response.status_code == status, response.text[:500]
     body = response.json()
     if status >= 400:
@@ -163,7 +157,6 @@ def test_api_pathological_input_answered_in_bounded_time(
         assert [r["verdict"] for r in body["results"][:2]] == ["send", "review"]
     else:
         assert body["verdict"] == expect
-    assert elapsed < bound_s, f"{elapsed:.2f} s, bound {bound_s} s"
 
 
 @pytest.mark.parametrize(
@@ -177,8 +170,6 @@ def test_api_pathological_streamed_body_over_the_limit_is_413(
         for _ in range(101):
             yield b"x" * 1_000
 
-    began = time.perf_counter()
     response = clients["default"].post(path, content=chunks(), headers={"Content-Type": content_type})
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
-    assert time.perf_counter() - began < FAST

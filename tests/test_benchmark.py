@@ -100,5 +100,7 @@ def test_benchmark_quick_run_writes_every_figure(tiny: Path, tmp_path: Path, cap
     assert [r["concurrency"] for r in result["http"]["runs"]] == [1, 4]
     assert all(r["errors"] == 0 for r in result["http"]["runs"])
     assert result["batch"]["default"]["files"] == 6 and result["batch"]["default"]["peak_rss_mb"] > 0
-    assert {t["key"] for t in result["targets"]} >= {"typical_ratio", "cold_start_s", "peak_rss_mb"}
+    assert {t["key"] for t in result["targets"]} >= {"typical_ratio", "cold_start_s", "peak_rss_mb", "hostile_worst_s"}
+    hostile = result["in_process"]["hostile_s"]
+    assert {"markup:unclosed-tags", "check:nested-html"} <= set(hostile) and all(v >= 0 for v in hostile.values())
     assert "targets (2 cores)" in capsys.readouterr().out

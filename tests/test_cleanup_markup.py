@@ -3,8 +3,6 @@ same length, newlines kept, so offsets stay those of the file; the words between
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tonecheck.cleanup import clean
@@ -93,10 +91,11 @@ def test_cleanup_markup_finds_quote_and_signature_elements(raw: str, kind: Ignor
         "</p>" * 30_000,
     ],
 )
-def test_cleanup_markup_is_linear_on_hostile_input(raw: str) -> None:
-    start = time.perf_counter()
-    markup_ranges(raw)
-    assert time.perf_counter() - start < 5.0  # ~0.1 s each; quadratic would take minutes
+def test_cleanup_markup_survives_hostile_input(raw: str) -> None:
+    # Its time (linear, ~0.1 s each) is measured by `make bench` (tools/benchmark/hostile.py), not bounded here.
+    ranges = markup_ranges(raw)
+    assert all(0 <= r.start < r.end <= len(raw) for r in ranges)
+    assert [r.start for r in ranges] == sorted(r.start for r in ranges)
 
 
 @pytest.mark.parametrize(

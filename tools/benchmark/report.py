@@ -15,6 +15,8 @@ TARGETS: list[tuple[str, str, float, str]] = [
     ("batch_emails_per_s", "batch `tonecheck check` (emails/s)", 60.0, "min"),
     ("cold_start_s", "cold start to /readyz 200 (s)", 5.0, "max"),
     ("peak_rss_mb", "peak RSS per worker (MB)", 700.0, "max"),
+    # The API's default request timeout: a hostile input slower than this would answer 503, not hang.
+    ("hostile_worst_s", "slowest hostile input (s)", 10.0, "max"),
 ]
 
 

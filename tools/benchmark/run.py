@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=1, help="`tonecheck serve --workers`")
     parser.add_argument("--emails", type=Path, default=EMAILS_DIR, help="folder of <size>-<n>.txt emails")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["naive", "http", "batch", "worst-case"], help="leave a phase out")
+                        choices=["naive", "http", "batch", "worst-case", "hostile"], help="leave a phase out")
     parser.add_argument("--quick", action="store_true", help="tiny counts: checks that the benchmark runs")
     parser.add_argument("--time-limit", type=float, default=1200.0, help="seconds after which phases stop")
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
@@ -106,6 +106,10 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float) -> tupl
         text = capped_email(emails, settings.max_body_bytes)
         ms = worst_case(engine, text, 1 if args.quick else 2)
         out["worst_case"] = {"words": len(text.split()), "bytes": len(text.encode("utf-8")), "ms": summary(ms)}
+    if "hostile" not in args.skip:
+        from tools.benchmark.hostile import hostile
+
+        out["hostile_s"] = hostile(engine)
     return out, used
 
 
@@ -207,6 +211,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "batch_emails_per_s": batch["default"]["emails_per_s"] if batch else None,
         "cold_start_s": http["cold_start_s"] if http else None,
         "peak_rss_mb": max(rss) if rss else None,
+        "hostile_worst_s": max(inproc["hostile_s"].values()) if inproc.get("hostile_s") else None,
     })
     return result
 
