@@ -7,13 +7,13 @@ import pytest
 from tonecheck.cleanup import Cleaned
 from tonecheck.combine import Policy, combine
 from tonecheck.combine.messages import MODEL_MESSAGES
-from tonecheck.findings import CATEGORIES, Category, Finding, IgnoredKind, IgnoredRange, Severity, Source, Span
+from tonecheck.findings import CATEGORIES, Category, Finding, IgnoredKind, IgnoredRange, Severity, Source, TextRange
 
 B, T, D, H = Category.BLAME, Category.TOLD_YOU_SO, Category.DEFENSIVE, Category.HEATED
 TEXT = "Thanks for writing.  You failed to attach the form.  \n> Quoted: your fault.\n"
-S1 = Span(0, 19)  # "Thanks for writing."
-S2 = Span(19, 54)  # "  You failed to attach the form.  \n": a sentence as spaCy hands it, spaces and all
-S3 = Span(54, 76)  # the quoted line, masked by cleanup
+S1 = TextRange(0, 19)  # "Thanks for writing."
+S2 = TextRange(19, 54)  # "  You failed to attach the form.  \n": a sentence as spaCy hands it, spaces and all
+S3 = TextRange(54, 76)  # the quoted line, masked by cleanup
 QUOTE = IgnoredRange(54, 76, IgnoredKind.QUOTE)
 CLEANED = Cleaned(TEXT, TEXT[:54] + " " * 21 + "\n", (QUOTE,), False)
 POLICY = Policy(thresholds={B: 0.5, T: 0.6, D: 0.5, H: 0.7}, calm_veto=0.1, heat_threshold=0.7)
@@ -24,7 +24,7 @@ def rule(
     severity: Severity = Severity.MEDIUM,
     start: int = 21,
     end: int = 50,
-    sentence: Span = S2,
+    sentence: TextRange = S2,
     rule_id: str = "blame.you_failed_to",
 ) -> Finding:
     return Finding(
@@ -42,7 +42,7 @@ def rule(
     )
 
 
-def model(sentence: Span, **scores: float) -> list[Finding]:
+def model(sentence: TextRange, **scores: float) -> list[Finding]:
     """The classifier's output for one sentence: one finding per category (unlisted ones score 0.01)."""
     return [
         Finding(
@@ -170,7 +170,7 @@ def test_combine_model_findings_in_ignored_ranges_dropped() -> None:
 
 def test_combine_blank_sentence_gives_no_model_finding() -> None:
     blank = Cleaned("     ", "     ", (), False)
-    assert combine([], model(Span(0, 5), heated=0.99), blank, POLICY) == []
+    assert combine([], model(TextRange(0, 5), heated=0.99), blank, POLICY) == []
 
 
 def test_combine_output_sorted_by_position() -> None:

@@ -10,8 +10,7 @@ from tonecheck.cleanup import Cleaned, clean
 from tonecheck.detect.rules.detector import SEVERITY_SCORE, RuleDetector
 from tonecheck.detect.rules.loader import load_rules
 from tonecheck.engine import Engine
-from tonecheck.findings import Category, Finding, Severity, Source
-from tonecheck.findings import Span as FSpan
+from tonecheck.findings import Category, Finding, Severity, Source, TextRange
 from tonecheck.parse import Parsed, parse_many
 from tonecheck.settings import Settings
 
@@ -137,7 +136,7 @@ def test_detector_finding_fields(rules_engine: Engine) -> None:
     assert f.severity is spec.severity and f.score == SEVERITY_SCORE[spec.severity]
     assert f.message == spec.message and list(f.suggestions) == spec.suggestions
     assert "blame.your_fault" in f.explanation
-    assert f.sentence == FSpan(20, len(text))
+    assert f.sentence == TextRange(20, len(text))
 
 
 def test_detector_one_finding_per_rule_per_sentence(rules_engine: Engine) -> None:

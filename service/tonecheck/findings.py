@@ -92,13 +92,13 @@ class IgnoredKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Span:
+class TextRange:
     """A half-open range `[start, end)` of code points in the analysed text."""
 
     start: int
     end: int
 
-    def overlaps(self, other: Span) -> bool:
+    def overlaps(self, other: TextRange) -> bool:
         """True when the two ranges share at least one character."""
         return self.start < other.end and other.start < self.end
 
@@ -126,7 +126,7 @@ class Finding:
     message: str
     suggestions: tuple[str, ...] = ()
     explanation: str = ""
-    sentence: Span | None = field(default=None, compare=False)
+    sentence: TextRange | None = field(default=None, compare=False)
 
     def with_(self, **changes: object) -> Finding:
         """A copy with some fields changed (findings are immutable)."""

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tonecheck.cli.sources import Source
+from tonecheck.cli.sources import InputFile
 from tonecheck.engine import Engine, Report
 
 # Files per `check_many` call: big enough for nlp.pipe and the classifier to batch, small enough that
@@ -20,7 +20,7 @@ PARALLEL_MIN_FILES = 4 * BATCH_FILES
 
 Chunk = tuple[Path | None, list[int]]
 # What forked workers read: set just before the fork, so nothing is pickled on the way in.
-_SHARED: tuple[Sequence[Source], dict[Path | None, Engine]] | None = None
+_SHARED: tuple[Sequence[InputFile], dict[Path | None, Engine]] | None = None
 
 
 def cores() -> int:
@@ -51,7 +51,7 @@ def auto_jobs(files: int, uses_classifier: bool) -> int:
     return 2 if cores() >= 2 and _idle_cores() >= 1.5 else 1
 
 
-def chunks(sources: Sequence[Source], size: int = BATCH_FILES) -> list[Chunk]:
+def chunks(sources: Sequence[InputFile], size: int = BATCH_FILES) -> list[Chunk]:
     """Batches of source indexes, each for one config (one engine)."""
     groups: dict[Path | None, list[int]] = {}
     for i, s in enumerate(sources):
@@ -73,7 +73,7 @@ def _worker_init(threads: int) -> None:
 
 
 def run_batches(
-    sources: Sequence[Source],
+    sources: Sequence[InputFile],
     engines: dict[Path | None, Engine],
     jobs: int,
     done: Callable[[int], None],

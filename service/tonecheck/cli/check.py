@@ -16,7 +16,7 @@ from tonecheck.cli.config import Config, ConfigFinder
 from tonecheck.cli.files import Walker
 from tonecheck.cli.formats import FileResult, Item, Level, RuleInfo, Run, formatter, summary
 from tonecheck.cli.globs import DEFAULT_INCLUDE
-from tonecheck.cli.sources import Source, read_source
+from tonecheck.cli.sources import InputFile, read_source
 from tonecheck.combine.messages import MODEL_MESSAGES
 from tonecheck.engine import Engine, Report, Tuning, build_engine
 from tonecheck.errors import InputError, TonecheckError
@@ -45,7 +45,7 @@ def _level(f: Finding, report: Report) -> Level:
     return "error" if f.category is Category.HEATED and report.verdict is Verdict.HOLD else "warning"
 
 
-def place(source: Source, report: Report, gate: Gate) -> FileResult:
+def place(source: InputFile, report: Report, gate: Gate) -> FileResult:
     """The report's findings at their lines and columns in the file as written."""
     offsets = OffsetMap(report.text)
     shift = source.first_line - 1
@@ -95,7 +95,7 @@ def _known_names(base: Engine, configs: Sequence[Config]) -> set[str]:
     return names
 
 
-def _validate_names(sources: Sequence[Source], configs: Sequence[Config], known: set[str]) -> None:
+def _validate_names(sources: Sequence[InputFile], configs: Sequence[Config], known: set[str]) -> None:
     """Fail on a rule or category name that matches nothing: a typo would silently suppress nothing."""
     for config in configs:
         for name in config.model.disable:

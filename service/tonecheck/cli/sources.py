@@ -23,7 +23,7 @@ _UNENCODED = frozenset({"7bit", "8bit", "binary"})
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
+class InputFile:
     """A file ready to check: the engine's input and the file line its text starts on (an .eml body's)."""
 
     candidate: Candidate
@@ -93,18 +93,18 @@ def _read_eml(data: bytes, name: str) -> tuple[str, bool, int, bool]:
     return text, body.get_content_type() == "text/html", first_line, at >= 0 and encoding in _UNENCODED
 
 
-def read_source(candidate: Candidate, stdin: str | None = None) -> Source:
+def read_source(candidate: Candidate, stdin: str | None = None) -> InputFile:
     """Read one candidate; unreadable or undecodable input is an `InputError` that says what to fix."""
     name = candidate.shown
     if candidate.file is None:
-        return Source(candidate, prepare(stdin or "", name))
+        return InputFile(candidate, prepare(stdin or "", name))
     try:
         data = candidate.file.read_bytes()
     except OSError as exc:
         raise InputError(f"{name}: cannot read the file: {exc.strerror}") from exc
     if candidate.file.suffix.lower() == ".eml":
         text, html, first_line, exact = _read_eml(data, name)
-        return Source(candidate, prepare(text, name, markup=html), first_line, exact)
+        return InputFile(candidate, prepare(text, name, markup=html), first_line, exact)
     text = _decode(data, name)
     markup = is_markup(candidate.file, text)
-    return Source(candidate, prepare(text, name, markup, comments=candidate.file.suffix.lower() == ".md"))
+    return InputFile(candidate, prepare(text, name, markup, comments=candidate.file.suffix.lower() == ".md"))

@@ -8,7 +8,7 @@ from tonecheck.detect.classifier.encoder import Encoder
 from tonecheck.detect.classifier.head import Head
 from tonecheck.detect.classifier.packed import PackedEncoder
 from tonecheck.detect.classifier.units import units
-from tonecheck.findings import CATEGORIES, Finding, Severity, Source, Span
+from tonecheck.findings import CATEGORIES, Finding, Severity, Source, TextRange
 from tonecheck.parse import Parsed
 
 _SEVERITY = Severity.MEDIUM
@@ -53,6 +53,6 @@ def _unit_findings(start: int, end: int, row: np.ndarray) -> list[Finding]:
         Finding(category=category, rule_id=f"model.{category.value}", source=Source.MODEL, severity=_SEVERITY,
                 score=float(score), start=start, end=end, message="",
                 explanation=f"The tone classifier scored this sentence {score:.2f} for {category.value}.",
-                sentence=Span(start, end))
+                sentence=TextRange(start, end))
         for category, score in zip(CATEGORIES, row, strict=True)
     ]

@@ -12,8 +12,7 @@ from spacy.tokens import Doc, Span
 from tonecheck.detect.rules.builtins import BUILTINS
 from tonecheck.detect.rules.schema import RuleSpec
 from tonecheck.errors import RuleFileError
-from tonecheck.findings import Finding, Severity, Source
-from tonecheck.findings import Span as FSpan
+from tonecheck.findings import Finding, Severity, Source, TextRange
 from tonecheck.parse import Parsed
 
 # A rule finding's score before the classifier weighs in: the rule's prior confidence by severity.
@@ -115,7 +114,7 @@ class RuleDetector:
             message=spec.message,
             suggestions=tuple(spec.suggestions),
             explanation=f"Rule {spec.id} matched these words.",
-            sentence=FSpan(sent.start_char, sent.end_char),
+            sentence=TextRange(sent.start_char, sent.end_char),
         )
 
     def detect_one(self, parsed: Parsed) -> list[Finding]:
