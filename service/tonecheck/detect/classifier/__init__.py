@@ -1,4 +1,4 @@
-"""The transformer tone classifier: frozen MiniLM sentence embeddings and a trained multi-label head."""
+"""The transformer tone classifier: MiniLM sentence embeddings, top layers fine-tuned, and a multi-label head."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from tonecheck.findings import CATEGORIES
 
 
 class Head(torch.nn.Module):
-    """A small MLP over the frozen sentence embedding, one logit per category."""
+    """A small MLP over the sentence embedding, one logit per category."""
 
     def __init__(self, dim: int, hidden: int = 256, dropout: float = 0.2) -> None:
         super().__init__()
