@@ -126,7 +126,9 @@ function manifest(vars) {
 
 function buildOutlook(opts, dest) {
   fs.rmSync(dest, { recursive: true, force: true });
-  fs.cpSync(path.join(HERE, "outlook", "src"), dest, { recursive: true });
+  // The Python package marker (src/ ships as tonecheck.data.addin) is not part of the add-in.
+  const notPython = (src) => !/(^|[\\/])(__init__\.py|__pycache__)$/.test(src);
+  fs.cpSync(path.join(HERE, "outlook", "src"), dest, { recursive: true, filter: notPython });
   fs.writeFileSync(path.join(dest, "config.js"), configJs(opts.url, opts.apiKey, opts.links));
   const support = path.join(dest, "support.html");
   fs.writeFileSync(support, supportPage(fs.readFileSync(support, "utf8"), opts.links));

@@ -60,3 +60,32 @@ def test_addin_static_without_cors_origins_sends_no_cors_headers():
     response = _client().options("/v1/check", headers={
         "Origin": ADDIN_ORIGIN, "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_addin_static_home_redirects_to_the_try_page():
+    response = _client().get("/", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/addin/try.html"
+    assert "<textarea" in _client().get("/").text
+
+
+def test_addin_static_home_without_a_try_page_is_a_clear_404(tmp_path):
+    response = _client(addin_dir=tmp_path).get("/", follow_redirects=False)
+    assert response.status_code == 404 and "try.html" in response.json()["error"]["message"]
+
+
+def test_addin_static_well_known_lists_the_launch_script_for_classic_outlook():
+    # Classic Outlook on Windows fetches this from the add-in's origin before its send check may call out.
+    response = _client().get("/.well-known/microsoft-officeaddins-allowed.json")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert response.json() == {"allowed": ["http://testserver/addin/launchevent.js"]}
+
+
+def test_addin_static_well_known_names_a_built_bundle(tmp_path):
+    (tmp_path / "launchevent.bundle.js").write_text("/* built */", encoding="utf-8")
+    response = _client(addin_dir=tmp_path).get("/.well-known/microsoft-officeaddins-allowed.json")
+    assert response.json() == {"allowed": ["http://testserver/addin/launchevent.bundle.js"]}
+
+
+@pytest.mark.parametrize("path", ["/addin/__init__.py", "/addin/__pycache__/__init__.cpython-311.pyc"])
+def test_addin_static_never_serves_the_package_marker(path):
+    assert _client().get(path).status_code == 404

@@ -175,3 +175,10 @@ test("build_allows_http_on_loopback_for_local_tests", () => {
     "--out", path.join(OUT, "local")], { encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);
 });
+
+test("build_output_leaves_out_the_python_package_marker", () => {
+  // src/ ships inside the Python wheel as tonecheck.data.addin; its __init__.py is not an add-in file.
+  assert.ok(fs.existsSync(path.join(SRC, "__init__.py")));
+  assert.ok(!fs.existsSync(path.join(outlook, "__init__.py")));
+  assert.ok(fs.existsSync(path.join(outlook, "taskpane.html")));
+});

@@ -9,6 +9,8 @@
       "<div id=\"new\">" + seed.paragraphs.map(function (p) { return "<p>" + p + "</p>"; }).join("") + "</div>" +
       "<div id=\"appendonsend\"></div><hr><div id=\"divRplyFwdMsg\">" + seed.thread + "</div></body></html>",
     setCalls: [],
+    selection: "",  // what the writer has selected in the draft (a test sets it)
+    selectCalls: [],
     delay: null,
     delayCalls: [],
     session: {}
@@ -35,7 +37,20 @@
         host.setCalls.push({ value: value, coercionType: options.coercionType });
         if (options.coercionType === "html") { host.html = value; }
         later(cb, undefined);
+      },
+      // Outlook's editor replaces the selection in place; nothing else in the body is touched.
+      setSelectedDataAsync: function (value, options, cb) {
+        host.selectCalls.push({ value: value, coercionType: options.coercionType });
+        var at = host.html.indexOf(host.selection);
+        if (host.selection && at >= 0) {
+          host.html = host.html.slice(0, at) + value + host.html.slice(at + host.selection.length);
+        }
+        host.selection = "";
+        later(cb, undefined);
       }
+    },
+    getSelectedDataAsync: function (coercion, cb) {
+      later(cb, { data: host.selection, sourceProperty: "body" });
     },
     sessionData: {
       getAsync: function (key, cb) {

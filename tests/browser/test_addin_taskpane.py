@@ -14,7 +14,9 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 STUB = Path(__file__).with_name("office_stub.js")
-THREAD = "From: Sam Lee<br>Sent: Monday<br>Subject: Router<br><br>As I told you, it still does not work."
+# A quoted thread with an inline screenshot (cid:) and a data-URI logo: what Apply must never rewrite.
+THREAD = ('<img src="data:image/png;base64,iVBORw0KGgo=" alt="logo">From: Sam Lee<br>Sent: Monday<br>'
+          'Subject: Router<br><br>As I told you, it still does not work.<br><img src="cid:screenshot@01D9">')
 REVIEW_DRAFT = [
     "Hi Sam,",
     "As I told you last week, you failed to read the instructions. Here is the fix: restart the router.",
@@ -81,15 +83,19 @@ def test_addin_taskpane_review_highlights_findings_and_applies_a_suggestion(open
     assert card.locator(".replacement").input_value(), "a replacement is offered"
     card.locator(".suggestions button", has_text="use").last.click()  # "To recap: …"
     assert card.locator(".replacement").input_value() == "To recap:"
+    before = page.evaluate("window.__outlook.html")
+    # A body with images and a quoted thread is never written back whole: Outlook replaces the writer's
+    # selection of the flagged words, and every byte outside them stays as it was.
+    page.evaluate("window.__outlook.selection = 'As I told you last week'")
     card.locator(".apply").click()
-    page.wait_for_function("window.__outlook.setCalls.length === 1")
+    page.wait_for_function("window.__outlook.selectCalls.length === 1")
     wait_checked(page)
 
-    body = page.evaluate("window.__outlook.html")
-    assert "To recap:, you failed to read the instructions" in body
-    assert "As I told you last week" not in body
-    assert "As I told you, it still does not work." in body, "the quoted thread is kept"
-    assert page.evaluate("window.__outlook.setCalls[0].coercionType") == "html"
+    after = page.evaluate("window.__outlook.html")
+    assert page.evaluate("window.__outlook.setCalls.length") == 0, "the whole body was never set"
+    at = before.index("As I told you last week")
+    assert after == before[:at] + "To recap:" + before[at + len("As I told you last week"):]
+    assert 'src="cid:screenshot@01D9"' in after and "data:image/png;base64," in after
     assert all("As I told you" not in m for m in marks(page)), "the re-check no longer flags it"
     assert page.errors == []
 

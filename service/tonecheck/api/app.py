@@ -13,9 +13,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from tonecheck import __version__
 from tonecheck.api.limits import BodyLimit, BodyTooLarge
@@ -53,6 +54,16 @@ CHECK_THREADS = 4
 _STARTUP_FAILURE = 3
 
 __all__ = ["CHECK_THREADS", "create_app", "error_json"]
+
+
+class AddinFiles(StaticFiles):
+    """The add-in's pages; the Python package marker beside them is not a page."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        """404 for Python files, which are in the folder only to ship it as package data."""
+        if path.endswith((".py", ".pyc")) or "__pycache__" in path:
+            raise StarletteHTTPException(404)
+        return await super().get_response(path, scope)
 
 
 def _openapi(app: FastAPI, generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -164,7 +175,7 @@ def create_app(
     app.include_router(router)
     app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]
     if settings.addin_dir.is_dir():
-        app.mount("/addin", StaticFiles(directory=settings.addin_dir, html=True), name="addin")
+        app.mount("/addin", AddinFiles(directory=settings.addin_dir, html=True), name="addin")
     # Added innermost first: RequestLog sees everything (and contains any crash), CORS then also covers
     # the body-limit 413, and the body limit guards the app.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

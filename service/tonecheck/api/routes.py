@@ -8,7 +8,7 @@ from functools import partial
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from tonecheck.api.middleware import error_json
@@ -218,6 +218,28 @@ def rules(eng: Annotated[Engine, Depends(engine)], _: Annotated[str, Depends(cal
                 suggestions=r.suggestions, examples_flag=r.examples.flag, examples_pass=r.examples.pass_)
         for r in eng.rules.rules.values()
     ]
+
+
+@router.get("/", include_in_schema=False)
+def home(request: Request) -> Response:
+    """The try page, for people without the add-in (served with the add-in's own rendering code)."""
+    if not request.app.state.settings.addin_dir.joinpath("try.html").is_file():
+        return error_json(404, "not_found", "no try page: TONECHECK_ADDIN_DIR has no try.html; see /docs")
+    return RedirectResponse("/addin/try.html", status_code=307)
+
+
+@router.get("/.well-known/microsoft-officeaddins-allowed.json", include_in_schema=False)
+def officeaddins_allowed(request: Request) -> JSONResponse:
+    """The scripts classic Outlook on Windows may run for the add-in this service hosts at /addin/.
+
+    Its JavaScript-only runtime fetches this from the add-in's origin before an event handler may call
+    another origin; without it every send check silently fails open.
+    """
+    folder = request.app.state.settings.addin_dir
+    base = str(request.base_url).rstrip("/")
+    scripts = [f"{base}/addin/{name}" for name in ("launchevent.bundle.js", "launchevent.js")
+               if folder.joinpath(name).is_file()]
+    return JSONResponse({"allowed": scripts})
 
 
 @router.get("/healthz", summary="Liveness")
