@@ -98,10 +98,6 @@ class TextRange:
     start: int
     end: int
 
-    def overlaps(self, other: TextRange) -> bool:
-        """True when the two ranges share at least one character."""
-        return self.start < other.end and other.start < self.end
-
 
 @dataclass(frozen=True, slots=True)
 class IgnoredRange:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from tonecheck.cli import Exit
 from tonecheck.cli.batches import auto_jobs, run_batches
 from tonecheck.cli.config import Config, ConfigFinder
 from tonecheck.cli.files import Walker
@@ -141,10 +142,10 @@ def _nothing_found(paths: Sequence[str], excluded: int, stderr: TextIO) -> int:
     if excluded:
         print(f"tonecheck: all {excluded} matching files or folders are excluded; nothing to check",
               file=stderr)
-        return 0
+        return Exit.CLEAN
     print(f"tonecheck: no files to check under {' '.join(paths)}; tonecheck reads "
           f"{' '.join(DEFAULT_INCLUDE)} by default: pass --include GLOB for other names", file=stderr)
-    return 2
+    return Exit.ERROR
 
 
 def run_check(
@@ -185,7 +186,7 @@ def run_check(
     else:
         stdout.write(out)
         stdout.flush()
-    return 1 if failed else 0
+    return Exit.FINDINGS if failed else Exit.CLEAN
 
 
 def check_command(
@@ -202,4 +203,4 @@ def check_command(
     except Exception:  # a crash must not fall through to Python's exit 1
         traceback.print_exc(file=stderr)
         print("tonecheck: internal error (see the traceback above); please report it", file=stderr)
-    return 2
+    return Exit.ERROR

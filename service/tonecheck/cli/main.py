@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from enum import IntEnum
 
+from tonecheck.cli import Exit
 from tonecheck.cli.formats import FORMAT_NAMES
-
-
-class Exit(IntEnum):
-    """Linter-style exit codes."""
-
-    CLEAN = 0
-    FINDINGS = 1
-    ERROR = 2
-
 
 FAIL_ON = ("review", "hold", "never")
 

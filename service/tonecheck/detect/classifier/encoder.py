@@ -74,9 +74,7 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 class Encoder:
     """Mean-pooled, L2-normalised sentence embeddings (the sentence-transformers recipe for this model)."""
 
-    def __init__(
-        self, model_dir: Path, batch_size: int = 64, quantize: bool = False, top_layers: Path | None = None
-    ) -> None:
+    def __init__(self, model_dir: Path, batch_size: int = 64, top_layers: Path | None = None) -> None:
         # Imported here: the service embeds with PackedEncoder and never pays for importing transformers.
         from transformers import AutoModel, AutoTokenizer
 
@@ -84,8 +82,6 @@ class Encoder:
         model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
         if top_layers is not None:
             load_top_layers(model, top_layers)
-        if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         self.model = model
         self.batch_size = batch_size
         self.dim = int(model.config.hidden_size)
