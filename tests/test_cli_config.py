@@ -396,6 +396,56 @@ def test_cli_discovery_config_globs_are_relative_to_the_config(tmp_path: Path) -
     assert discover(tmp_path, ["."]) == ["other/drafts/d.txt", "team/a.txt"]
 
 
+GLOB_TREE = {
+    "emails/a1.txt": "",
+    "emails/b2.txt": "",
+    "emails/c3.txt": "",
+    "emails/draft.txt": "",
+    "emails/old/a4.txt": "",
+}
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        pytest.param(
+            "include = ['emails/[ab]*.txt']\n",
+            ["emails/a1.txt", "emails/b2.txt"],
+            id="include-character-class",
+        ),
+        pytest.param(
+            "exclude = ['emails/[ab]*.txt']\n",
+            ["emails/c3.txt", "emails/draft.txt", "emails/old/a4.txt"],
+            id="exclude-character-class",
+        ),
+        pytest.param(
+            "include = ['*.txt', '!emails/draft.txt']\n",
+            ["emails/a1.txt", "emails/b2.txt", "emails/c3.txt", "emails/old/a4.txt"],
+            id="include-negation",
+        ),
+        pytest.param(
+            "exclude = ['emails/**', '!emails/draft.txt']\n",
+            ["emails/draft.txt"],
+            id="exclude-negation",
+        ),
+        pytest.param(
+            "exclude = ['*.txt', '!emails/[ab]*.txt', 'old/']\n",
+            ["emails/a1.txt", "emails/b2.txt"],
+            id="exclude-negated-class-and-folder",
+        ),
+    ],
+)
+def test_cli_discovery_config_globs_gitignore_semantics(tmp_path: Path, config: str, expected: list[str]) -> None:
+    write(tmp_path, {**GLOB_TREE, ".tonecheck.toml": config})
+    assert discover(tmp_path, ["."]) == expected
+
+
+def test_cli_discovery_negation_cannot_reinclude_from_an_excluded_folder(tmp_path: Path) -> None:
+    # As in .gitignore: a folder that is excluded is not walked, so nothing under it comes back.
+    write(tmp_path, {**GLOB_TREE, ".tonecheck.toml": "exclude = ['emails/', '!emails/draft.txt']\n"})
+    assert discover(tmp_path, ["."]) == []
+
+
 @pytest.mark.parametrize(
     ("path", "pattern", "hit"),
     [
@@ -409,12 +459,32 @@ def test_cli_discovery_config_globs_are_relative_to_the_config(tmp_path: Path) -
         ("ab/c.html", "a", False),
         ("a/b/c.htm", "*.html", False),
         ("a/b/c.html", "?/b/c.*", True),
+        ("emails/a1.txt", "emails/[ab]*.txt", True),
+        ("emails/c1.txt", "emails/[ab]*.txt", False),
+        ("emails/c1.txt", "emails/[!ab]*.txt", True),
+        ("a/b", "a/b/", False),  # a pattern ending in `/` matches only folders
     ],
 )
 def test_cli_glob_matches(path: str, pattern: str, hit: bool) -> None:
     from pathlib import PurePosixPath
 
-    assert matches(PurePosixPath(path), pattern) is hit
+    assert matches(PurePosixPath(path), [pattern]) is hit
+
+
+@pytest.mark.parametrize(
+    ("path", "patterns", "folder", "hit"),
+    [
+        ("emails/draft.txt", ["emails/*.txt", "!emails/draft.txt"], False, False),
+        ("emails/a1.txt", ["emails/*.txt", "!emails/draft.txt"], False, True),
+        ("emails/draft.txt", ["!emails/draft.txt", "emails/*.txt"], False, True),  # the last match decides
+        ("a/b", ["a/b/"], True, True),
+        ("docs", ["docs/**"], True, False),  # only what is inside: the folder is walked, so `!` can apply
+    ],
+)
+def test_cli_glob_matches_lists(path: str, patterns: list[str], folder: bool, hit: bool) -> None:
+    from pathlib import PurePosixPath
+
+    assert matches(PurePosixPath(path), patterns, folder) is hit
 
 
 def test_cli_config_finder_ignores_pyproject_without_section(tmp_path: Path) -> None:

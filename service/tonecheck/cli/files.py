@@ -58,20 +58,18 @@ class Walker:
     ) -> None:
         self.finder, self.include, self.exclude, self.cwd = finder, list(include), list(exclude), cwd
 
-    def _excluded(self, path: Path, config: Config) -> bool:
+    def _excluded(self, path: Path, config: Config, folder: bool = False) -> bool:
         """Excluded by a default, the command line (relative to the working folder) or the config's globs."""
-        here = _relative(path, None, self.cwd)
-        if any(matches(here, p) for p in (*DEFAULT_EXCLUDE, *self.exclude)):
+        if matches(_relative(path, None, self.cwd), (*DEFAULT_EXCLUDE, *self.exclude), folder):
             return True
-        mine = _relative(path, config.base, self.cwd)
-        return any(matches(mine, p) for p in config.model.exclude)
+        return matches(_relative(path, config.base, self.cwd), config.model.exclude, folder)
 
     def _included(self, path: Path, config: Config) -> bool:
         """Matched by `--include`, else the config's `include`, else the default email-template globs."""
         if self.include:
-            return any(matches(_relative(path, None, self.cwd), p) for p in self.include)
+            return matches(_relative(path, None, self.cwd), self.include)
         patterns = config.model.include if config.model.include is not None else DEFAULT_INCLUDE
-        return any(matches(_relative(path, config.base, self.cwd), p) for p in patterns)
+        return matches(_relative(path, config.base, self.cwd), patterns)
 
     def discover(self, paths: Iterable[str]) -> Discovery:
         """Every file to check, sorted, without duplicates; a path that does not exist is an `InputError`."""
@@ -109,7 +107,7 @@ class Walker:
             config = self.finder.for_dir(here)
             kept = []
             for d in sorted(dirnames):
-                if self._excluded(here / d, config):
+                if self._excluded(here / d, config, folder=True):
                     found.excluded += 1
                 else:
                     kept.append(d)

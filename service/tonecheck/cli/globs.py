@@ -1,10 +1,13 @@
-"""Glob patterns as linters use them: `*.html` matches a name anywhere, `emails/**/draft-*` a path."""
+"""Glob patterns as a .gitignore reads them (pathspec): `*.html` matches a name anywhere, `emails/**/draft-*`
+a path, `[ab]*` a character class, and `!pattern` takes back what an earlier pattern matched."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import PurePosixPath
+
+from pathspec import GitIgnoreSpec
 
 DEFAULT_INCLUDE: tuple[str, ...] = tuple(
     f"*.{ext}"
@@ -18,40 +21,19 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 
 
 @lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str]:
-    """A glob as a regex over a `/`-separated relative path: `**` spans folders, `*` and `?` do not."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
+def _specs(patterns: tuple[str, ...]) -> tuple[GitIgnoreSpec, GitIgnoreSpec]:
+    """The patterns for files, and for folders: git tests a folder by its name, so `legacy/` matches `legacy`."""
+    lines = [p.strip() for p in patterns]
+    folders = [p.rstrip("/") or p for p in lines]
+    return GitIgnoreSpec.from_lines(lines), GitIgnoreSpec.from_lines(folders)
 
 
-def matches(path: PurePosixPath, pattern: str) -> bool:
-    """True when `path` (relative) or one of its parent folders matches `pattern`.
+def matches(path: PurePosixPath, patterns: Sequence[str], folder: bool = False) -> bool:
+    """True when the last of `patterns` that matches `path` (relative) or a parent folder is not a `!` one.
 
-    A pattern without `/` matches any single name (`node_modules`, `*.html`), as in .gitignore; one
-    with `/` matches from the start of the relative path (`emails/legacy/**`).
+    A pattern without `/` matches any single name (`node_modules`, `*.html`); one with `/` matches from
+    the start of the relative path (`emails/legacy/**`); one ending in `/` matches only folders.
+    `folder` says `path` is a folder (one that matches is not walked).
     """
-    pattern = pattern.strip()
-    if pattern.endswith("/"):
-        pattern = pattern.rstrip("/")
-    if "/" not in pattern:
-        regex = _compile(pattern)
-        return any(regex.match(part) for part in path.parts)
-    regex = _compile(pattern.lstrip("/"))
-    parts = path.parts
-    return any(regex.match("/".join(parts[:n])) for n in range(1, len(parts) + 1))
+    files, folders = _specs(tuple(patterns))
+    return (folders if folder else files).match_file(path.as_posix())
