@@ -12,7 +12,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 # Playwright drives Debian's chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install dev run test test-fast test-js browser train eval bench load lint docs clean
+.PHONY: install dev run test test-fast test-js browser redis train eval bench load lint docs clean
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,7 +32,7 @@ dev: $(VENV)/.dev-installed  ## runtime + test tools
 run: install  ## set up and start the service on $(HOST):$(PORT)
 	$(VENV)/bin/tonecheck serve --host $(HOST) --port $(PORT)
 
-test: dev test-js browser  ## set up and run the whole test suite (Python, browser, add-in JavaScript)
+test: dev test-js browser redis  ## set up and run the whole test suite (Python, browser, add-in JavaScript)
 	$(VENV)/bin/pytest
 
 test-fast: dev  ## every test that needs no real server or browser (about 30 s)
@@ -49,6 +49,12 @@ browser:  ## Debian's chromium for the browser tests (Playwright never downloads
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  { [ -n "$$CI" ] && echo "error: chromium could not be installed; CI must run the browser tests" && exit 1; } || \
 	  echo "warning: chromium is not installed and this user cannot apt-get it; browser tests will be skipped"
+
+redis:  ## Debian's redis-server for the shared rate-limit test (tests start and stop it); in CI a failure stops the run
+	@command -v redis-server >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || \
+	  { [ -n "$$CI" ] && echo "error: redis-server could not be installed; CI must run the Redis test" && exit 1; } || \
+	  echo "warning: redis-server is not installed and this user cannot apt-get it; the Redis test will be skipped"
 
 train: install  ## rebuild models/tone-head from models/data (seeded, deterministic)
 	$(PY) -m tools.training.train

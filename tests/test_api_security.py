@@ -236,6 +236,12 @@ def test_api_security_rate_limiter_window(
             limiter.hit("caller")
 
 
+def test_api_security_rate_limit_storage_typo_fails_at_start_without_the_password() -> None:
+    with pytest.raises(ConfigError) as caught:
+        RateLimiter(5, "rediss-typo://user:s3cret@cache.example:6379/0")
+    assert "TONECHECK_RATE_LIMIT_STORAGE" in str(caught.value) and "s3cret" not in str(caught.value)
+
+
 # --- timeouts ----------------------------------------------------------------------------------------
 
 

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         description="Origins allowed to call from a browser (the add-in's), comma-separated.",
     )
     rate_limit_per_minute: int = Field(0, ge=0, description="Requests per key per minute; 0 = no limit.")
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where the rate limit counts: `memory://` (each worker alone) or `redis://host:6379/0` "
+        "(one count for every worker and replica; if Redis is down, requests are not limited).",
+    )
     addin_dir: Path = Field(
         default_factory=data.addin_dir,
         description="Folder served at /addin/; built in: the Outlook add-in shipped with tonecheck.",

@@ -170,7 +170,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = None
     app.state.keys = KeyChecker(keys)
-    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
     _install_handlers(app)
     app.include_router(router)
     app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]

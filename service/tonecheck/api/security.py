@@ -1,15 +1,20 @@
-"""API keys (constant-time comparison) and an optional per-key rate limit."""
+"""API keys (constant-time comparison) and an optional per-key rate limit, shared through Redis if set."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
-import threading
 import time
 from collections.abc import Callable
 
-from tonecheck.errors import TonecheckError
+from limits.errors import ConfigurationError, StorageError
+from limits.storage import storage_from_string
+
+from tonecheck.errors import ConfigError, TonecheckError
+
+log = logging.getLogger("tonecheck.api")
 
 
 class Unauthorized(TonecheckError):
@@ -58,24 +63,53 @@ class KeyChecker:
 
 
 class RateLimiter:
-    """A fixed one-minute window per caller; 0 requests per minute means no limit."""
+    """A fixed one-minute window per caller, counted in a `limits` storage; 0 per minute means no limit.
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    `memory://` counts in this worker. `redis://...` shares one count across every worker and replica,
+    since windows are wall-clock minutes that all processes agree on.
+    """
+
+    def __init__(self, per_minute: int, storage_uri: str = "memory://",
+                 clock: Callable[[], float] = time.time) -> None:
         self.per_minute = per_minute
         self.clock = clock
-        self._windows: dict[str, tuple[float, int]] = {}
-        self._lock = threading.Lock()
+        self.storage_uri = storage_uri
+        try:
+            # wrap_exceptions: every backend failure arrives as limits' StorageError, whatever the client;
+            # short socket timeouts, so a Redis that stops answering costs a request half a second, not a hang.
+            options = {} if storage_uri.startswith("memory") else {
+                "wrap_exceptions": True, "socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+            self._storage = storage_from_string(storage_uri, **options)
+        except (ConfigurationError, ValueError) as exc:
+            reason = str(exc).replace(storage_uri, _redact(storage_uri))  # the library quotes the password
+            raise ConfigError(f"TONECHECK_RATE_LIMIT_STORAGE={_redact(storage_uri)}: {reason}; "
+                              "use memory:// or redis://host:6379/0") from None
+        self._warned_at = -math.inf
 
     def hit(self, caller: str) -> None:
         """Count one request, or raise `RateLimited` with the seconds until the window resets."""
         if not self.per_minute:
             return
         now = self.clock()
-        with self._lock:
-            start, count = self._windows.get(caller, (now, 0))
-            if now - start >= 60:
-                start, count = now, 0
-            if count >= self.per_minute:
-                wait = max(1, math.ceil(60 - (now - start)))
-                raise RateLimited(f"more than {self.per_minute} requests a minute; retry in {wait} s", wait)
-            self._windows[caller] = (start, count + 1)
+        window = int(now // 60)
+        try:
+            count = self._storage.incr(f"tonecheck:rate:{caller}:{window}", expiry=120)
+        except StorageError:
+            # Fail open: tone checks are advice, and an add-in waiting on a dead Redis would send unchecked
+            # anyway. Said once a minute, without the caller, so the log shows the outage and nothing else.
+            if now - self._warned_at >= 60:
+                self._warned_at = now
+                log.warning("rate limit storage %s unreachable: requests are not limited until it is back",
+                            _redact(self.storage_uri))
+            return
+        if count > self.per_minute:
+            wait = max(1, math.ceil((window + 1) * 60 - now))
+            raise RateLimited(f"more than {self.per_minute} requests a minute; retry in {wait} s", wait)
+
+
+def _redact(uri: str) -> str:
+    """A storage URI without its password."""
+    scheme, sep, rest = uri.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest
