@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from tonecheck.cli import Exit
 from tonecheck.cli.formats import FORMAT_NAMES
@@ -16,10 +21,29 @@ def _serve(args: argparse.Namespace) -> int:
 
     from tonecheck.settings import get_settings
 
-    get_settings()  # fail fast on bad settings, before workers start
-    uvicorn.run("tonecheck.api.main:app", host=args.host, port=args.port, workers=args.workers,
-                log_level="info", timeout_graceful_shutdown=20)
+    settings = get_settings()  # fail fast on bad settings, before workers start
+    with _shared_metrics(args.workers, settings.metrics_dir):
+        uvicorn.run("tonecheck.api.main:app", host=args.host, port=args.port, workers=args.workers,
+                    log_level="info", timeout_graceful_shutdown=20)
     return Exit.CLEAN
+
+
+@contextmanager
+def _shared_metrics(workers: int, configured: Path | None) -> Iterator[None]:
+    """With several workers, one folder for their metrics, so /metrics on any of them reports all.
+
+    prometheus_client reads PROMETHEUS_MULTIPROC_DIR from the environment the workers inherit; the
+    workers' Settings read it back as `metrics_dir`.
+    """
+    if workers <= 1 or configured is not None:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="tonecheck-metrics-") as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 
 def _check(args: argparse.Namespace) -> int:
