@@ -24,7 +24,8 @@ RUNTIME = REPO_ROOT / "service" / "tonecheck"
 # What the runtime may import besides the standard library: its declared dependencies, by import name.
 DECLARED = {
     "torch", "spacy", "transformers", "tokenizers", "safetensors", "numpy", "fastapi", "starlette",
-    "uvicorn", "pydantic", "pydantic_settings", "yaml", "tqdm", "pathspec", "limits", "tonecheck",
+    "uvicorn", "pydantic", "pydantic_settings", "yaml", "tqdm", "pathspec", "limits", "prometheus_client",
+    "tonecheck",
 }  # fmt: skip
 DRAFT = "As I already told you in my last email, the form has to be signed before we can ship it.\n"
 CALM = "Hi Sam,\n\nThanks for the quick reply! Your order ships on Monday.\n\nBest,\nDana\n"

@@ -8,8 +8,11 @@ It starts the server itself on a free 127.0.0.1 port, with the caller's settings
    the next request), with p50/p95/p99 latency and errors;
 3. soak: the rest of `--total` requests as fast as `--concurrency` clients go; then RSS again.
 
-It fails (exit 1) on any error or on RSS growth of `--max-rss-growth` or more across the `--total`
-requests, and it always stops: the request count is fixed and `--time-limit` bounds the wall time.
+A 503 `overloaded` (the service shedding a check whose expected wait passed TONECHECK_SHED_AFTER_S) is
+counted apart, with its own latency, and is not an error: it is the designed answer to overload, and
+latency percentiles are those of the admitted requests. It fails (exit 1) on any error or on RSS growth
+of `--max-rss-growth` or more across the `--total` requests, and it always stops: the request count is
+fixed and `--time-limit` bounds the wall time.
 """
 
 from __future__ import annotations
@@ -65,16 +68,17 @@ class Phase:
     name: str
     requests: int = 0
     errors: dict[str, int] = field(default_factory=dict)
-    latencies_ms: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)  # answered requests (shed ones apart)
+    shed_ms: list[float] = field(default_factory=list)  # 503 `overloaded`: refused at once, by design
     seconds: float = 0.0
 
     def error_count(self) -> int:
         """All failed requests."""
         return sum(self.errors.values())
 
-    def percentile(self, p: float) -> float:
-        """The p-th percentile latency (nearest rank), in ms."""
-        ordered = sorted(self.latencies_ms)
+    def percentile(self, p: float, values: list[float] | None = None) -> float:
+        """The p-th percentile latency (nearest rank), in ms, of answered requests unless `values`."""
+        ordered = sorted(self.latencies_ms if values is None else values)
         return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))] if ordered else 0.0
 
     def summary(self) -> dict:
@@ -84,7 +88,9 @@ class Phase:
                 "rate_per_s": round(self.requests / self.seconds, 1) if self.seconds else 0.0,
                 "p50_ms": round(self.percentile(50), 1), "p95_ms": round(self.percentile(95), 1),
                 "p99_ms": round(self.percentile(99), 1),
-                "max_ms": round(max(self.latencies_ms, default=0.0), 1)}
+                "max_ms": round(max(self.latencies_ms, default=0.0), 1),
+                "shed": len(self.shed_ms), "shed_p95_ms": round(self.percentile(95, self.shed_ms), 1),
+                "shed_max_ms": round(max(self.shed_ms, default=0.0), 1)}
 
 
 def _schedule() -> list[tuple[str, dict]]:
@@ -101,6 +107,10 @@ async def _one(client: httpx.AsyncClient, phase: Phase, name: str, request: dict
     began = time.perf_counter()
     try:
         response = await client.post(request.get("path", "/v1/check"), **kwargs)
+        if response.status_code == 503 and response.json().get("error", {}).get("code") == "overloaded":
+            phase.shed_ms.append((time.perf_counter() - began) * 1000)
+            phase.requests += 1
+            return
         ok = response.status_code == 200 and (
             "verdict:" in response.text if "params" in request else "verdict" in response.text)
         if not ok:
@@ -210,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in (paced, soak):
         print(f"  {p['phase']:>6}: {p['requests']} requests in {p['seconds']} s ({p['rate_per_s']}/s), "
               f"errors {p['errors']}, p50 {p['p50_ms']} ms, p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms, "
-              f"max {p['max_ms']} ms")
+              f"max {p['max_ms']} ms; shed {p['shed']} (p95 {p['shed_p95_ms']} ms)")
     print(f"  RSS {result['rss_before_mb']} MB after warm-up -> {result['rss_after_mb']} MB after "
           f"{result['measured_requests']} requests ({result['rss_growth_pct']:+.2f}%)")
     if args.json:

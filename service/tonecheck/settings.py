@@ -60,6 +60,15 @@ class Settings(BaseSettings):
         description="Origins allowed to call from a browser (the add-in's), comma-separated.",
     )
     rate_limit_per_minute: int = Field(0, ge=0, description="Requests per key per minute; 0 = no limit.")
+    shed_after_s: float = Field(
+        2.0, ge=0,
+        description="Expected wait (s) past which a check is refused at once with 503 and Retry-After, "
+        "so admitted checks keep their latency; 0 = never shed.",
+    )
+    metrics_dir: Path | None = Field(
+        None, validation_alias="PROMETHEUS_MULTIPROC_DIR",
+        description="Folder the workers share their /metrics in; `tonecheck serve --workers N` sets one.",
+    )
     rate_limit_storage: str = Field(
         "memory://",
         description="Where the rate limit counts: `memory://` (each worker alone) or `redis://host:6379/0` "

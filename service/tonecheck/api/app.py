@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -19,6 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from tonecheck import __version__
+from tonecheck.api import metrics
+from tonecheck.api.admission import Admission, Overloaded
 from tonecheck.api.limits import BodyLimit, BodyTooLarge
 from tonecheck.api.middleware import Cors, RequestLog, error_json
 from tonecheck.api.routes import router
@@ -46,6 +49,7 @@ _STATUS: list[tuple[type[TonecheckError], int]] = [
     (InputError, 422),
     (NotReady, 503),
     (CheckTimeout, 503),
+    (Overloaded, 503),
 ]
 # Threads that run checks in each worker. The work is CPU-bound and mostly holds the GIL, so more threads
 # only add latency; a bounded pool also means a request still queued when its timeout passes never runs.
@@ -83,7 +87,8 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(TonecheckError)
     async def domain_error(request: Request, exc: TonecheckError) -> JSONResponse:
         status = next((s for cls, s in _STATUS if isinstance(exc, cls)), 500)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        retry_after = exc.retry_after if isinstance(exc, RateLimited | Overloaded) else None
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         if isinstance(exc, Unauthorized):
             headers = {"WWW-Authenticate": "Bearer"}
         return error_json(status, exc.code, str(exc), headers)
@@ -117,7 +122,9 @@ async def _load_in_background(app: FastAPI, settings: Settings,
                              factory: Callable[[Settings], Engine]) -> None:
     """Load the engine off the event loop so /healthz answers and /readyz says 503 meanwhile."""
     try:
+        began = time.perf_counter()
         engine = await asyncio.to_thread(factory, settings)
+        metrics.MODEL_LOAD.set(time.perf_counter() - began)
         app.state.engine = engine
         log.info("engine ready model=%s rules=%s", engine.versions.model, engine.versions.rules)
     except Exception as exc:  # noqa: BLE001 - any failure to load means this worker cannot serve
@@ -171,6 +178,7 @@ def create_app(
     app.state.engine = None
     app.state.keys = KeyChecker(keys)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
+    app.state.admission = Admission(settings.shed_after_s)
     _install_handlers(app)
     app.include_router(router)
     app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]

@@ -14,6 +14,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tonecheck.api import metrics
+
 log = logging.getLogger("tonecheck.http")
 
 # A caller's X-Request-ID is kept only if it is a plain token: anything else could forge log lines.
@@ -85,10 +87,13 @@ class RequestLog:
         finally:
             # The route template, not the path: a path is whatever the caller typed.
             route = getattr(scope.get("route"), "path", "-")
+            seconds = time.perf_counter() - began
+            metrics.REQUESTS.labels(route, str(status or 500)).inc()
+            metrics.LATENCY.labels(route).observe(seconds)
             log.info(
                 "request id=%s method=%s route=%s status=%s in_bytes=%d out_bytes=%d verdict=%s ms=%.1f",
                 request_id, scope["method"], route, status or "-", in_bytes, out_bytes,
-                scope["state"].get("verdict", "-"), (time.perf_counter() - began) * 1000,
+                scope["state"].get("verdict", "-"), seconds * 1000,
             )
 
 

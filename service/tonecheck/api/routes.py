@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from tonecheck.api import metrics
+from tonecheck.api.admission import tokens_of
 from tonecheck.api.middleware import error_json
 from tonecheck.cleanup import ContentType
 from tonecheck.engine import EmailInput, Engine, Report
@@ -143,9 +145,12 @@ async def _run(request: Request, eng: Engine, emails: list[EmailInput]) -> list[
     queued when its time is up is cancelled and never runs. Either way the response does not wait.
     """
     settings = request.app.state.settings
-    job = partial(eng.check_many, emails, settings.max_tokens)
+    ticket = request.app.state.admission.admit(sum(tokens_of(e.text) for e in emails))
+    job = partial(ticket.run, partial(eng.check_many, emails, settings.max_tokens))
     pool = getattr(request.app.state, "pool", None)  # None (no lifespan ran): the loop's default executor
     future = asyncio.get_running_loop().run_in_executor(pool, job)
+    # A check cancelled while still queued never runs: its tokens go back to the queue here.
+    future.add_done_callback(lambda f: ticket.release() if f.cancelled() else None)
     try:
         return await asyncio.wait_for(future, settings.request_timeout_s)
     except TimeoutError as exc:
@@ -240,6 +245,13 @@ def officeaddins_allowed(request: Request) -> JSONResponse:
     scripts = [f"{base}/addin/{name}" for name in ("launchevent.bundle.js", "launchevent.js")
                if folder.joinpath(name).is_file()]
     return JSONResponse({"allowed": scripts})
+
+
+@router.get("/metrics", include_in_schema=False)
+def prometheus(request: Request) -> Response:
+    """Prometheus metrics: request counts and latency, shed checks, queue depth, model load time."""
+    body, content_type = metrics.render(request.app.state.settings.metrics_dir)
+    return Response(body, media_type=content_type)
 
 
 @router.get("/healthz", summary="Liveness")

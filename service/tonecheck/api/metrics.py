@@ -1,0 +1,39 @@
+"""Prometheus metrics: counts and timings only, never text, and no per-key labels.
+
+With several workers, `tonecheck serve` gives them one PROMETHEUS_MULTIPROC_DIR, so a scrape of any
+worker reports the whole server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+REQUESTS = Counter("tonecheck_requests", "Requests answered, by route template and status.", ["route", "status"])
+LATENCY = Histogram(
+    "tonecheck_request_seconds", "Time to answer, by route template.", ["route"],
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
+)  # fmt: skip
+SHED = Counter("tonecheck_shed", "Checks refused at once because their expected wait passed the budget.")
+QUEUE_TOKENS = Gauge("tonecheck_queue_tokens", "Tokens admitted and not yet checked.", multiprocess_mode="livesum")
+QUEUE_CHECKS = Gauge("tonecheck_queue_checks", "Checks admitted and not yet finished.", multiprocess_mode="livesum")
+MODEL_LOAD = Gauge("tonecheck_model_load_seconds", "How long the engine took to load.", multiprocess_mode="max")
+
+
+def render(multiprocess_dir: Path | None) -> tuple[bytes, str]:
+    """The exposition text and its content type; every worker's values when they share a folder."""
+    registry = REGISTRY
+    if multiprocess_dir is not None:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=str(multiprocess_dir))
+    return generate_latest(registry), CONTENT_TYPE_LATEST

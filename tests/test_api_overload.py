@@ -1,0 +1,151 @@
+"""Overload: checks past the wait budget are refused at once (503, Retry-After); /metrics counts without text."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tonecheck.api import metrics
+from tonecheck.api.admission import PRIOR_SECONDS_PER_TOKEN, Admission, Overloaded, tokens_of
+from tonecheck.api.app import create_app
+from tonecheck.engine import Engine
+from tonecheck.settings import Settings
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_admission_idle_worker_admits_even_a_big_check() -> None:
+    admission = Admission(budget_s=0.1)
+    ticket = admission.admit(100_000)  # far past the budget alone, but nothing waits ahead of it
+    assert admission.queued_tokens == 100_000
+    ticket.release()
+    assert admission.queued_tokens == 0 and admission.running == 0
+
+
+def test_admission_sheds_when_the_queue_would_pass_the_budget() -> None:
+    admission = Admission(budget_s=1.0)
+    per_second = round(1 / PRIOR_SECONDS_PER_TOKEN)
+    held = admission.admit(per_second // 2)  # half a second of work queued
+    second = admission.admit(per_second // 4)  # 0.75 s expected: admitted
+    shed_before = metrics.SHED._value.get()
+    with pytest.raises(Overloaded) as caught:
+        admission.admit(per_second // 2)  # 1.25 s expected: refused
+    assert caught.value.retry_after == 1 and caught.value.code == "overloaded"
+    assert metrics.SHED._value.get() == shed_before + 1
+    held.release()
+    second.release()
+    admission.admit(per_second // 2).release()  # the queue drained: admitted again
+
+
+def test_admission_budget_zero_never_sheds() -> None:
+    admission = Admission(budget_s=0)
+    tickets = [admission.admit(1_000_000) for _ in range(5)]
+    assert admission.running == 5
+    for t in tickets:
+        t.release()
+
+
+def test_admission_learns_the_rate_only_from_checks_that_ran_alone() -> None:
+    clock = Clock()
+    admission = Admission(budget_s=2.0, clock=clock)
+
+    def work(seconds: float):
+        def job() -> str:
+            clock.now += seconds
+            return "done"
+        return job
+
+    assert admission.admit(1_000).run(work(2.0)) == "done"  # alone: 2 ms per token observed
+    learned = admission.seconds_per_token
+    assert learned > PRIOR_SECONDS_PER_TOKEN
+    first = admission.admit(1_000)
+    admission.admit(10).run(work(50.0))  # ran beside another check: its time says nothing about the rate
+    assert admission.seconds_per_token == learned
+    first.release(1.0)
+    assert admission.queued_tokens == 0
+
+
+def test_admission_release_happens_once() -> None:
+    admission = Admission(budget_s=1.0)
+    ticket = admission.admit(50)
+    ticket.release()
+    ticket.release()  # the done-callback and the job's finally may both try
+    assert admission.queued_tokens == 0 and admission.running == 0
+
+
+def test_admission_tokens_of_counts_words() -> None:
+    assert tokens_of("") == 1 and tokens_of("Thanks, see you Monday!") == 4
+
+
+class _HeldEngine:
+    """The real engine, but every check waits until the test lets it go."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.release = engine, threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+    def check_many(self, *args: object, **kwargs: object) -> object:
+        self.release.wait(timeout=60)
+        return self.engine.check_many(*args, **kwargs)
+
+
+def test_api_overload_sheds_at_once_while_admitted_checks_still_run(rules_engine: Engine) -> None:
+    """Fill the queue with held checks; the next one is refused before any of them could finish."""
+    held = _HeldEngine(rules_engine)
+    settings = Settings(use_classifier=False, shed_after_s=0.5, request_timeout_s=30)
+    app = create_app(settings, engine_factory=lambda s: held)  # type: ignore[arg-type, return-value]
+    draft = "Thanks for your note, the refund is on its way. " * 60  # ~600 words: ~0.2 s at the prior rate
+
+    async def scenario() -> tuple[list[httpx.Response], httpx.Response, bool]:
+        transport = httpx.ASGITransport(app=app)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=transport, base_url="http://test"
+        ) as client:
+            admitted = [asyncio.create_task(client.post("/v1/check", json={"text": draft})) for _ in range(2)]
+            while app.state.admission.running < 2:
+                await asyncio.sleep(0.01)
+            shed = await client.post("/v1/check", json={"text": draft * 2})
+            still_held = not held.release.is_set()  # the refusal did not wait for any admitted check
+            held.release.set()
+            return list(await asyncio.gather(*admitted)), shed, still_held
+
+    admitted, shed, answered_while_held = asyncio.run(scenario())
+    assert answered_while_held
+    assert shed.status_code == 503 and shed.json()["error"]["code"] == "overloaded"
+    assert int(shed.headers["Retry-After"]) >= 1
+    assert [r.status_code for r in admitted] == [200, 200]
+    assert app.state.admission.queued_tokens == 0  # every ticket came back
+
+
+def test_api_metrics_exposes_counts_and_never_text(rules_engine: Engine) -> None:
+    app = create_app(Settings(use_classifier=False), engine_factory=lambda s: rules_engine)
+    secret = "Zanzibar-quokka-7731"
+    with TestClient(app) as client:
+        assert client.post("/v1/check", json={"text": f"As I said, {secret} failed."}).status_code == 200
+        client.post("/v1/check", json={"txt": secret})
+        response = client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert secret not in text
+    assert re.search(r'tonecheck_requests_total\{route="/v1/check",status="200"\} [1-9]', text)
+    assert re.search(r'tonecheck_requests_total\{route="/v1/check",status="422"\} [1-9]', text)
+    assert 'tonecheck_request_seconds_bucket{le="3.0",route="/v1/check"}' in text
+    for name in ("tonecheck_shed_total", "tonecheck_queue_tokens", "tonecheck_queue_checks",
+                 "tonecheck_model_load_seconds"):
+        assert name in text
+    assert "key" not in re.sub(r"#.*", "", text)  # no per-key label
