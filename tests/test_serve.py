@@ -86,3 +86,12 @@ def test_serve_sensitivity_changes_what_is_flagged(server: str) -> None:
                      timeout=30)
     assert bad.status_code in (400, 422)
     assert "not one of strict, default, relaxed" in bad.text
+
+
+def test_serve_runs_on_uvloop_and_httptools(tmp_path: Path) -> None:
+    """uvicorn picks the fast loop and parser itself once they are installed (they are dependencies)."""
+    with local_server(tmp_path, env={"TONECHECK_USE_CLASSIFIER": "false"}) as running:
+        running.wait_ready(timeout=READY_TIMEOUT_S)
+        assert httpx.get(f"{running.base}/healthz", timeout=10).status_code == 200
+        maps = Path(f"/proc/{running.proc.pid}/maps").read_text(encoding="utf-8")
+    assert "uvloop" in maps and "httptools" in maps
