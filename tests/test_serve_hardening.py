@@ -136,7 +136,7 @@ def test_serve_a_check_past_its_timeout_is_a_503(tmp_path: Path) -> None:
     ("workers", "exit_codes"),
     [
         ("1", {3}),  # uvicorn's "failed to start"
-        ("2", {0, 3}),  # the supervisor stops instead of restarting the worker forever (it exits 0 itself)
+        ("2", {3}),  # the supervisor stops instead of restarting the worker forever, and says why in its code
     ],
 )
 def test_serve_engine_that_fails_to_load_stops_the_server(
@@ -149,6 +149,19 @@ def test_serve_engine_that_fails_to_load_stops_the_server(
         assert code in exit_codes, log[-2000:]
         assert re.search(r"CRITICAL tonecheck.http the engine failed to load \(\w+Error: ", log)
         assert "Child process" not in log or "stopping the parent process" in log
+
+
+def test_serve_workers_exit_non_zero_when_the_model_fails_to_load(tmp_path: Path) -> None:
+    # An orchestrator (Kubernetes restarts, systemd, CI) must see the failure: uvicorn's own supervisor
+    # stops when a worker cannot start but exits 0, so `serve` checks its workers' exit codes itself.
+    empty_model = tmp_path / "no-model"
+    empty_model.mkdir()
+    with serve(tmp_path, "--workers", "2", env={"TONECHECK_MODEL_DIR": str(empty_model)}) as server:
+        code = server.proc.wait(timeout=READY_TIMEOUT_S)
+        log = server.log()
+    assert code == 3, log[-2000:]  # uvicorn's "failed to start", the same code as with one worker
+    assert log.count("the engine failed to load (ConfigError: no trained model at") >= 1, log[-2000:]
+    assert "failed to start, stopping the parent process" in log
 
 
 def test_serve_logs_hold_no_email_or_finding_text(tmp_path: Path) -> None:
