@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tonecheck.cleanup import ContentType, clean, sniff
-from tonecheck.cleanup.unwrap import soft_breaks, unwrap
+from tonecheck.cleanup.unwrap import GREETING, soft_breaks, unwrap
 from tonecheck.findings import IgnoredKind
 
 WRAPPED = (
@@ -117,3 +117,22 @@ def test_sniffed_plain_mail_stays_plain(name: str):
 
     raw = (Path(__file__).parent / "fixtures" / "emails" / name).read_text(encoding="utf-8")
     assert sniff(raw) is ContentType.PLAIN
+
+
+@pytest.mark.parametrize("line", [
+    "Hi Dana,", "Dear Mr. Okafor,", "Good morning team!", "Hello again, Dana!", "Dear Sir or Madam,",
+    "Hi there,", "Morning all,", "Dear Ms Chen,", "Hello Dr. van der Berg,", "Hey!", "Hi xxxxxxxxxxxxxx,",
+    "Dear valued customer,", "Hi Jean-Luc and Marie,", "Good afternoon, Mrs. O'Neill:", "Hello Élodie,",
+    "Dear J. Smith,", "Hi McDonald family,",
+])
+def test_unwrap_greeting_lines(line: str) -> None:
+    assert GREETING.match(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Hey, that's not fair", "Hi Dana, thanks for this.", "Hello, I already told you twice", "Dear me, what a mess",
+    "Hey you failed to read it", "Good morning, your order shipped", "Hey, I SAID NO", "HEY LISTEN",
+])
+def test_unwrap_sentences_that_open_with_a_greeting_word_are_not_greetings(line: str) -> None:
+    # A greeting is never judged; a sentence that starts with "Hey" must be.
+    assert not GREETING.match(line)

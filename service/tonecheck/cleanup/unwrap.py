@@ -8,11 +8,22 @@ from tonecheck.cleanup.plain import SIGN_OFF
 
 # A line that opens a list item keeps its line break: each item is a unit of its own.
 _LIST_ITEM = re.compile(r"^\s*([-*•·‣▪◦+–]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+")
-# "Hi Dana," / "Dear Mr. Okafor," / "Good morning team!": a short line that only greets.
+# "Hi Dana," / "Dear Mr. Okafor," / "Good morning team!": a line that only greets. After the greeting
+# word come at most six words, each a name (Capitalised, an initial, an honorific, a particle such as "van"), a
+# generic addressee ("team", "all", "Sir or Madam") or a masked placeholder ("xxxx"); so "Hey, that's
+# not fair" and "Hi Dana, thanks for this." are sentences, not greetings.
+_ADDRESSEE = (
+    r"(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-][\w'’-]*"  # Dana, O'Brien, Jean-Luc (not "I" or a shouted "SAID")
+    r"|[A-Z]\."  # an initial
+    r"|(?i:mrs?|ms|mx|dr|prof|sr|jr)\.?"
+    r"|(?i:van|von|der|den|de|la|le|da|di|du|del|bin|al|ter)"
+    r"|(?i:there|all|team|everyone|everybody|folks|again|both|guys|friends|colleagues|valued|customer|"
+    r"customers|member|members|family|sir|madam|sir/madam|or|and|to|you|the|dear|my|our)"
+    r"|x{2,})"  # a template placeholder, masked
+)
 GREETING = re.compile(
-    r"^\s*(hi|hello|hey|hiya|dear|greetings|good (morning|afternoon|evening|day)|morning|afternoon|evening)\b"
-    r"[^.!?;\n]{0,48}[,:!—-]?\s*$",
-    re.I,
+    r"^\s*(?i:hi|hello|hey|hiya|dear|greetings|good (?:morning|afternoon|evening|day)|morning|afternoon|evening)"
+    r"\b(?:[\s,]+" + _ADDRESSEE + r"){0,6}[\s,]*[,:!—–-]?\s*$"
 )
 # Wrapped plain text has lines of similar length; a line much shorter than the paragraph's longest
 # ended on purpose (an address, a list without markers, a one-line chat turn).
