@@ -27,6 +27,9 @@ DECLARED = {
     "uvicorn", "pydantic", "pydantic_settings", "yaml", "tqdm", "pathspec", "limits", "prometheus_client",
     "tonecheck",
 }  # fmt: skip
+# Optional extras (pyproject's optional-dependencies), imported only by the modules that need them.
+OPTIONAL = {"pyarrow": "audit", "ray": "ray"}  # import name: extra
+OPTIONAL_IN = {"cli/audit_io.py", "cli/audit_ray.py"}
 DRAFT = "As I already told you in my last email, the form has to be signed before we can ship it.\n"
 CALM = "Hi Sam,\n\nThanks for the quick reply! Your order ships on Monday.\n\nBest,\nDana\n"
 
@@ -45,8 +48,12 @@ def _imports(path: Path) -> set[str]:
 def test_runtime_imports_only_its_declared_dependencies() -> None:
     declared = {re.split(r"[=<>\[]", dep)[0].replace("-", "_") for dep in PYPROJECT["project"]["dependencies"]}
     assert DECLARED - {"tonecheck", "yaml"} <= declared | {"pyyaml"}, "DECLARED names a package pyproject lacks"
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    for name, extra in OPTIONAL.items():
+        assert any(re.split(r"[=<>\[]", dep)[0] == name for dep in extras[extra]), f"extra {extra} lacks {name}"
     for path in sorted(RUNTIME.rglob("*.py")):
-        outside = _imports(path) - DECLARED - set(sys.stdlib_module_names)
+        allowed = DECLARED | (set(OPTIONAL) if path.relative_to(RUNTIME).as_posix() in OPTIONAL_IN else set())
+        outside = _imports(path) - allowed - set(sys.stdlib_module_names)
         assert not outside, f"{path.relative_to(REPO_ROOT)} imports {sorted(outside)}: tools or undeclared"
 
 

@@ -66,7 +66,8 @@ def _check_chunk(chunk: Chunk) -> list[Report]:
     return engines[key].check_many([sources[i].email for i in indexes])
 
 
-def _worker_init(threads: int) -> None:
+def worker_init(threads: int) -> None:
+    """A forked worker's setup: torch gets `threads` threads (its share of the cores)."""
     torch = sys.modules.get("torch")
     if torch is not None:  # each worker gets its share of the cores, not all of them
         torch.set_num_threads(threads)
@@ -87,7 +88,7 @@ def run_batches(
     try:
         if jobs > 1 and len(work) > 1:
             ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(jobs, initializer=_worker_init, initargs=(max(1, cores() // jobs),)) as pool:
+            with ctx.Pool(jobs, initializer=worker_init, initargs=(max(1, cores() // jobs),)) as pool:
                 results = pool.imap(_check_chunk, work)
                 for (_, indexes), batch in zip(work, results, strict=True):
                     for i, report in zip(indexes, batch, strict=True):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tonecheck.cli import Exit
+from tonecheck.cli.audit import add_arguments as add_audit_arguments
 from tonecheck.cli.formats import FORMAT_NAMES
 
 FAIL_ON = ("review", "hold", "never")
@@ -84,6 +85,12 @@ def _check(args: argparse.Namespace) -> int:
     return check_command(args, settings, sys.stdout, sys.stderr)
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from tonecheck.cli.audit import audit_main
+
+    return audit_main(args)
+
+
 def _jobs(value: str) -> int:
     """`--jobs`: a count of worker processes, 1 or more."""
     if not value.isdigit() or int(value) < 1:
@@ -141,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--rules-only", action="store_true",
                        help="skip the classifier, as TONECHECK_USE_CLASSIFIER=false does (faster)")
     check.set_defaults(run=_check)
+    audit = sub.add_parser("audit", help="check sent mail in bulk (mbox, .eml, CSV, JSONL, Parquet), one row each")
+    add_audit_arguments(audit)
+    audit.set_defaults(run=_audit)
     return parser
 
 
