@@ -12,7 +12,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 # Playwright drives Debian's chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install dev run test test-fast test-js browser redis train eval bench load lint docs clean
+.PHONY: install dev run test test-fast test-js browser redis checkov train eval bench load lint docs clean
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,7 +32,7 @@ dev: $(VENV)/.dev-installed  ## runtime + test tools
 run: install  ## set up and start the service on $(HOST):$(PORT)
 	$(VENV)/bin/tonecheck serve --host $(HOST) --port $(PORT)
 
-test: dev test-js browser redis  ## set up and run the whole test suite (Python, browser, add-in JavaScript)
+test: dev test-js browser redis checkov  ## set up and run the whole test suite (Python, browser, add-in JavaScript)
 	$(VENV)/bin/pytest
 
 test-fast: dev  ## every test that needs no real server or browser (about 30 s)
@@ -55,6 +55,14 @@ redis:  ## Debian's redis-server for the shared rate-limit test (tests start and
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || \
 	  { [ -n "$$CI" ] && echo "error: redis-server could not be installed; CI must run the Redis test" && exit 1; } || \
 	  echo "warning: redis-server is not installed and this user cannot apt-get it; the Redis test will be skipped"
+
+# checkov pins packaging<24 and networkx<2.7, which pytest 9 and the service's stack cannot share: its own venv.
+$(VENV)/checkov/.installed: requirements/checkov.txt
+	test -x $(VENV)/checkov/bin/python || python3 -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet -r requirements/checkov.txt
+	touch $@
+
+checkov: $(VENV)/checkov/.installed  ## checkov in .venv/checkov/, for the static policy check of deploy/kubernetes/
 
 train: install  ## rebuild models/tone-head from models/data (seeded, deterministic)
 	$(PY) -m tools.training.train
