@@ -185,6 +185,7 @@ def _worker_init(threads: int) -> None:
     from tonecheck.cli.batches import worker_init
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops its workers with SIGTERM
     worker_init(threads)
 
 
@@ -402,4 +403,9 @@ def audit_main(args: argparse.Namespace) -> int:
         return Exit.ERROR
     if args.rules_only:
         settings = settings.model_copy(update={"use_classifier": False})
+    signal.signal(signal.SIGTERM, _interrupt)  # a stopped job or pod writes what it has, as Ctrl-C does
     return audit_command(args, settings, sys.stdout, sys.stderr)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt

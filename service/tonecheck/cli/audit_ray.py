@@ -78,13 +78,13 @@ def run_ray(
 ) -> Iterator[list[Row]]:
     """Rows block by block, in the order the actors finish them.
 
-    Starts Ray here unless it is already running in this process or `address` names a cluster; `jobs` actors
-    (default: one per CPU of the cluster), each with one CPU.
+    Starts Ray here unless it is already running in this process or `address` (or RAY_ADDRESS, which `ray job
+    submit` sets) names a cluster; `jobs` actors (default: one per CPU of the cluster), each with one CPU.
     """
     started = False
     if not ray.is_initialized():
         options: dict[str, Any] = {"address": address, "logging_level": logging.WARNING}
-        if address is None and jobs:
+        if address is None and not os.environ.get("RAY_ADDRESS") and jobs:  # a new local Ray, not `ray job submit`'s
             options["num_cpus"] = jobs
         ray.init(**options)
         started = True
