@@ -289,16 +289,22 @@ def run_audit(
                 buffer += rows
                 bar.update(len(rows))
                 if len(buffer) >= args.chunk_size:
-                    output.write(buffer)
-                    written, buffer = written + len(buffer), []
-            output.write(buffer)
-            written, buffer = written + len(buffer), []
+                    chunk, buffer = buffer, []  # taken first: an interrupt mid-write must not write it twice
+                    output.write(chunk)
+                    written += len(chunk)
+            chunk, buffer = buffer, []
+            output.write(chunk)
+            written += len(chunk)
         except KeyboardInterrupt:
-            output.write(buffer)  # whole rows; a second interrupt here leaves a torn line that resume drops
-            written += len(buffer)
-            print(f"\ntonecheck audit: interrupted; {rows_before + written} rows are in {args.output}. "
+            chunk, buffer = buffer, []
+            output.write(chunk)  # whole rows; a second interrupt here leaves a torn line that resume drops
+            print(f"\ntonecheck audit: interrupted; what was checked is in {args.output}. "
                   "Run the same command again to resume.", file=stderr)
             return INTERRUPTED
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()  # stops the workers (or Ray) now, not when the generator is collected
     seconds = time.monotonic() - check_started
     run.update(jobs=jobs, checked_now=written, already_done=pending.already, duplicate_ids=pending.duplicates,
                seconds=round(time.monotonic() - started, 2), check_seconds=round(seconds, 2),
