@@ -113,7 +113,9 @@ def write_input(fmt: str, folder: Path, emails: list[dict] = EMAILS) -> Path:
             writer.writerows(table)
     elif fmt == "jsonl":
         path = folder / "sent.jsonl"
-        path.write_text("".join(json.dumps(r) + "\n" for r in table), encoding="utf-8")
+        # null fields left out, as JSON-lines exports often do: the first line has no html key
+        path.write_text("".join(json.dumps({k: v for k, v in r.items() if v is not None}) + "\n" for r in table),
+                        encoding="utf-8")
     else:
         path = folder / "sent.parquet"
         pq.write_table(pa.Table.from_pylist(table), path)

@@ -12,6 +12,7 @@ import email.policy
 import email.utils
 import functools
 import heapq
+import itertools
 import json
 import mailbox
 import math
@@ -85,10 +86,14 @@ def pyarrow_modules() -> tuple[Any, Any, Any]:
 # ---------------------------------------------------------------------------------------------- input
 
 
+def _is_eml(path: Path) -> bool:
+    return path.suffix.lower() == ".eml" and path.is_file()
+
+
 def detect_format(path: Path) -> str:
     """The input format from the path: a folder of .eml or .parquet files, a file's suffix, or an mbox."""
     if path.is_dir():
-        if next(path.rglob("*.eml"), None) is not None:
+        if any(_is_eml(p) for p in path.rglob("*")):
             return "eml"
         if next(path.rglob("*.parquet"), None) is not None:
             return "parquet"
@@ -169,7 +174,7 @@ def _read_mbox(path: Path, mapping: Mapping) -> Source:
 
 
 def _read_eml_folder(path: Path, mapping: Mapping) -> Source:
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*.eml") if p.is_file())
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if _is_eml(p))
     base = path.parent if path.is_file() else path
 
     def mails() -> Iterator[Mail]:
@@ -246,7 +251,11 @@ def _read_csv(path: Path, mapping: Mapping) -> Source:
     csv.field_size_limit(2**31 - 1)  # an email body is often over the 128 KB default
     f = path.open(encoding="utf-8-sig", newline="")
     reader = csv.DictReader(f)
-    columns = _Columns(mapping, reader.fieldnames or [], str(path))
+    try:
+        columns = _Columns(mapping, reader.fieldnames or [], str(path))
+    except (csv.Error, UnicodeDecodeError, InputError) as exc:
+        f.close()
+        raise exc if isinstance(exc, InputError) else InputError(f"{path}: not a UTF-8 CSV file ({exc})") from exc
 
     def mails() -> Iterator[Mail]:
         with f:
@@ -259,13 +268,12 @@ def _read_csv(path: Path, mapping: Mapping) -> Source:
     return Source(mails(), None)
 
 
-def _read_jsonl(path: Path, mapping: Mapping) -> Source:
-    f = path.open(encoding="utf-8-sig")
+JSONL_SNIFF = 100  # JSON lines often leave out null fields: the columns are the keys of the first 100 lines
 
-    def mails() -> Iterator[Mail]:
-        columns: _Columns | None = None
-        with f:
-            n = 0
+
+def _objects(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        with path.open(encoding="utf-8-sig") as f:
             for line_no, line in enumerate(f, 1):
                 if not line.strip():
                     continue
@@ -275,10 +283,19 @@ def _read_jsonl(path: Path, mapping: Mapping) -> Source:
                     raise InputError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from exc
                 if not isinstance(obj, dict):
                     raise InputError(f"{path}:{line_no}: each line must be a JSON object")
-                n += 1
-                if columns is None:
-                    columns = _Columns(mapping, obj.keys(), f"{path}:{line_no}")
-                yield columns.mail(obj, n)
+                yield obj
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 ({exc.reason}); save it as UTF-8") from exc
+
+
+def _read_jsonl(path: Path, mapping: Mapping) -> Source:
+    objects = _objects(path)
+    head = list(itertools.islice(objects, JSONL_SNIFF))
+    columns = _Columns(mapping, dict.fromkeys(k for obj in head for k in obj), str(path))
+
+    def mails() -> Iterator[Mail]:
+        for n, obj in enumerate(itertools.chain(head, objects), 1):
+            yield columns.mail(obj, n)
 
     return Source(mails(), None)
 
