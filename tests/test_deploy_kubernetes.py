@@ -162,7 +162,7 @@ def _offline_prefix() -> list[str]:
     return []
 
 
-@pytest.mark.slow  # 3.5-6.5 s on 2 shared cores
+@pytest.mark.slow  # 4-10 s on 2 shared cores
 def test_deploy_kubernetes_checkov_passes_with_every_skip_justified() -> None:
     # --skip-download keeps checkov offline (no policy download from Bridgecrew); unshare proves it where it can.
     command = [*_offline_prefix(), _checkov(), "--directory", str(DEPLOY), "--framework", "kubernetes",
