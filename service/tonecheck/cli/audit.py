@@ -352,11 +352,12 @@ def _pct(part: dict[str, Any]) -> str:
 def render_summary(summary: dict[str, Any]) -> str:
     """The summary as a few lines for a terminal."""
     run = summary.get("run", {})
-    speed = f", {run['emails_per_second']} emails/s" if run.get("emails_per_second") else ""
+    speed = (f" in {run['check_seconds']} s ({run['emails_per_second']} emails/s; {run['seconds']} s with start-up)"
+             if run.get("emails_per_second") else "")
     lines = [
-        f"tonecheck audit: {summary['emails']} emails in {run.get('output')} ({summary['checked']} checked, "
-        f"{summary['errors']} not checkable); this run checked {run.get('checked_now', 0)} in "
-        f"{run.get('seconds', 0)} s{speed}, {run.get('already_done', 0)} were already done",
+        f"tonecheck audit: {_emails(summary['emails'])} in {run.get('output')} ({summary['checked']} checked, "
+        f"{summary['errors']} not checkable); this run checked {run.get('checked_now', 0)}{speed}, "
+        f"{run.get('already_done', 0)} were already done",
         "verdicts:   " + "  ".join(f"{v} {_pct(c)}" for v, c in summary["verdicts"].items()),
         "categories: " + "  ".join(f"{k} {_pct(c)}" for k, c in summary["categories"].items()),
     ]
