@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -124,7 +125,9 @@ def test_api_overload_sheds_at_once_while_admitted_checks_still_run(rules_engine
             held.release.set()
             return list(await asyncio.gather(*admitted)), shed, still_held
 
-    admitted, shed, answered_while_held = asyncio.run(scenario())
+    # Its own thread: a test before this one (Playwright's sync API) may leave a loop running on this one.
+    with ThreadPoolExecutor(1) as pool:
+        admitted, shed, answered_while_held = pool.submit(asyncio.run, scenario()).result(timeout=120)
     assert answered_while_held
     assert shed.status_code == 503 and shed.json()["error"]["code"] == "overloaded"
     assert int(shed.headers["Retry-After"]) >= 1
