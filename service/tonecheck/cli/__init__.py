@@ -1,7 +1,8 @@
-"""The `tonecheck` command line (see `main.py`), and the exit codes every command returns."""
+"""The `tonecheck` command line (see `main.py`), the exit codes every command returns, shared argument types."""
 
 from __future__ import annotations
 
+import argparse
 from enum import IntEnum
 
 
@@ -11,3 +12,13 @@ class Exit(IntEnum):
     CLEAN = 0
     FINDINGS = 1  # something at or above --fail-on
     ERROR = 2  # usage, config or input error
+
+
+def sensitivity_arg(value: str) -> dict[str, str]:
+    """`--sensitivity` of `check` and `audit`: one level for all categories, or CATEGORY=LEVEL pairs."""
+    from tonecheck.findings import parse_sensitivity
+
+    try:
+        return parse_sensitivity(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc

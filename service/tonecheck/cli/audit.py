@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tonecheck.cli import Exit
+from tonecheck.cli import Exit, sensitivity_arg
 
 if TYPE_CHECKING:
     from tonecheck.cli.audit_io import Mail, Row
@@ -57,14 +57,6 @@ def _share(value: str) -> float:
         raise argparse.ArgumentTypeError(f"'{value}' is not a share between 0 and 1 (or 0% and 100%)")
     return share
 
-
-def _levels(value: str) -> dict[Any, Any]:
-    from tonecheck.findings import parse_sensitivity
-
-    try:
-        return parse_sensitivity(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 EPILOG = """\
@@ -110,7 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"about this many words per engine call (default: {BATCH_WORDS})")
     parser.add_argument("--chunk-size", type=_positive, default=CHUNK_ROWS, metavar="ROWS",
                         help=f"rows per write; an interrupt loses at most one chunk (default: {CHUNK_ROWS})")
-    parser.add_argument("--sensitivity", type=_levels, default=None, metavar="LEVEL",
+    parser.add_argument("--sensitivity", type=sensitivity_arg, default=None, metavar="LEVEL",
                         help="strict, default or relaxed, for all categories or as heated=relaxed,blame=strict")
     parser.add_argument("--rules-only", action="store_true", help="skip the classifier (faster, less accurate)")
 

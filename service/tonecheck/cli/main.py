@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tonecheck.cli import Exit
+from tonecheck.cli import Exit, sensitivity_arg
 from tonecheck.cli.audit import add_arguments as add_audit_arguments
 from tonecheck.cli.formats import FORMAT_NAMES
 
@@ -98,15 +98,6 @@ def _jobs(value: str) -> int:
     return int(value)
 
 
-def _sensitivity(value: str) -> dict[str, str]:
-    """`--sensitivity`: one level for all categories, or CATEGORY=LEVEL pairs."""
-    from tonecheck.findings import parse_sensitivity
-
-    try:
-        return parse_sensitivity(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-
 
 _CHECK_EPILOG = """\
 exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, config or input error.
@@ -142,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="use this .tonecheck.toml or pyproject.toml for every file (no discovery)")
     check.add_argument("--jobs", type=_jobs, default=0, metavar="N",
                        help="worker processes (default: one per core for large rules-only runs, else 1)")
-    check.add_argument("--sensitivity", type=_sensitivity, default=None, metavar="LEVEL",
+    check.add_argument("--sensitivity", type=sensitivity_arg, default=None, metavar="LEVEL",
                        help="strict, default or relaxed, for all categories or as heated=relaxed,blame=strict; "
                        "overrides the config file (default: precision first)")
     check.add_argument("--rules-only", action="store_true",
