@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tools.benchmark.corpus import SIZES, capped_email, load_emails, write_templates
-from tools.benchmark.inprocess import interleaved
-from tools.benchmark.report import judge, linear_fit, percentile, summary, table
+from tools.benchmark.inprocess import interleaved, one_at_a_time
+from tools.benchmark.report import TARGETS, judge, linear_fit, percentile, summary, table, target_values
 from tools.benchmark.run import main
 
 TINY = {
@@ -82,10 +82,12 @@ def test_benchmark_interleaves_systems_and_reports_every_key(tiny: Path) -> None
             "naive": {"b": {s: summary(samples["b"].by_size[s]) for s in SIZES}},
             "ratio_p50": dict.fromkeys(SIZES, 1.0), "ms_per_100_words": dict.fromkeys(SIZES, 10.0),
         },
-        "targets": judge({"typical_p50_ms": 1.0, "batch_emails_per_s": 30.0}),
+        "targets": judge({"typical_ratio": 0.25, "batch_rate_ratio": 3.0}),
     }
     text = table(result)
-    assert "met    in-process typical email p50" in text and "MISSED batch" in text
+    assert "met    in-process typical email p50 / naive p50: measured 0.25×, target <= 0.3×" in text
+    assert "MISSED batch `tonecheck check`" in text and "target >= 4×, missed by 1.33×" in text
+    assert "n/a    cold start to /readyz 200: not measured, target <= 3 s" in text
     assert json.loads(json.dumps(result)) == result
 
 
@@ -100,7 +102,97 @@ def test_benchmark_quick_run_writes_every_figure(tiny: Path, tmp_path: Path, cap
     assert [r["concurrency"] for r in result["http"]["runs"]] == [1, 4]
     assert all(r["errors"] == 0 for r in result["http"]["runs"])
     assert result["batch"]["default"]["files"] == 6 and result["batch"]["default"]["peak_rss_mb"] > 0
-    assert {t["key"] for t in result["targets"]} >= {"typical_ratio", "cold_start_s", "peak_rss_mb", "hostile_worst_s"}
+    assert [t["key"] for t in result["targets"]] == [key for key, *_ in TARGETS]
+    naive_batch = result["in_process"]["naive_batch"]
+    assert naive_batch["templates"] == 6 and naive_batch["emails_per_s"] > 0
+    # Every target is measured in a full run, the ratios against this run's naive stack.
+    assert all(t["value"] is not None and isinstance(t["met"], bool) for t in result["targets"])
     hostile = result["in_process"]["hostile_s"]
     assert {"markup:unclosed-tags", "check:nested-html"} <= set(hostile) and all(v >= 0 for v in hostile.values())
-    assert "targets (2 cores)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "targets (issue 12;" in out and "naive stack (" in out and "one template at a time: 6 templates" in out
+
+
+def _figures(ours_p50: dict[str, float], c4_p95: float, ours_rate: float, naive_rate: float) -> dict:
+    """A run's figures as run.py records them, two naive thread counts (the faster is the reference)."""
+    naive = {"2 threads": {"typical": {"p50": 68.0}, "long": {"p50": 250.0}},
+             "1 threads": {"typical": {"p50": 90.0}, "long": {"p50": 340.0}}}
+    return {
+        "in_process": {"tonecheck": {s: {"p50": ms} for s, ms in ours_p50.items()}, "naive": naive,
+                       "naive_batch": {"naive": "2 threads", "templates": 100, "seconds": 10.0,
+                                       "emails_per_s": naive_rate},
+                       "hostile_s": {"markup:unclosed-tags": 0.4, "check:nested-html": 1.2}},
+        "http": {"cold_start_s": 3.0, "peak_rss_mb": 480.0,
+                 "runs": [{"concurrency": 1, "p95": 10.0}, {"concurrency": 4, "p95": c4_p95}]},
+        "batch": {"default": {"emails_per_s": ours_rate, "peak_rss_mb": 501.0}},
+    }
+
+
+def _by_key(result: dict) -> dict[str, dict]:
+    return {t["key"]: t for t in judge(*target_values(result))}
+
+
+def test_benchmark_targets_at_the_boundary_are_met() -> None:
+    targets = _by_key(_figures({"typical": 20.4, "long": 75.0}, c4_p95=68.0, ours_rate=40.0, naive_rate=10.0))
+    # 20.4 / 68 and 75 / 250: exactly 0.30x the faster naive configuration; c4 p95 = the naive typical p50;
+    # 40 emails/s = 4x the naive rate; cold start exactly 3 s.
+    assert {k: (t["value"], t["met"]) for k, t in targets.items()} == {
+        "typical_ratio": (0.3, True), "long_ratio": (0.3, True), "http_c4_p95_ratio": (1.0, True),
+        "batch_rate_ratio": (4.0, True), "cold_start_s": (3.0, True), "peak_rss_mb": (501.0, False),
+        "hostile_worst_s": (1.2, True),
+    }
+    assert targets["http_c4_p95_ratio"]["detail"] == "68.0 ms / naive (2 threads) 68.0 ms"
+    assert targets["peak_rss_mb"]["detail"] == "server 480.0 MB, `tonecheck check` 501.0 MB"
+    assert targets["hostile_worst_s"]["detail"] == "slowest: check:nested-html"
+
+
+def test_benchmark_targets_just_past_the_boundary_are_missed() -> None:
+    targets = _by_key(_figures({"typical": 20.5, "long": 75.5}, c4_p95=68.1, ours_rate=39.9, naive_rate=10.0))
+    assert {k: targets[k]["met"] for k in ("typical_ratio", "long_ratio", "http_c4_p95_ratio", "batch_rate_ratio")} \
+        == dict.fromkeys(("typical_ratio", "long_ratio", "http_c4_p95_ratio", "batch_rate_ratio"), False)
+    assert targets["typical_ratio"]["value"] == 0.301 and targets["batch_rate_ratio"]["value"] == 3.99
+    assert targets["batch_rate_ratio"]["factor"] == 1.0  # 4 / 3.99, rounded
+    # Against the slower naive configuration (1 thread, 90 ms) the typical email would pass: it is not used.
+    assert targets["http_c4_p95_ratio"]["value"] == pytest.approx(68.1 / 68.0, abs=1e-3)
+
+
+def test_benchmark_targets_without_a_measurement_are_not_judged() -> None:
+    result = _figures({"typical": 20.0, "long": 70.0}, c4_p95=50.0, ours_rate=50.0, naive_rate=10.0)
+    result["in_process"]["naive"] = {}  # --skip naive: no reference for any ratio
+    del result["in_process"]["naive_batch"], result["http"], result["batch"]
+    targets = _by_key(result)
+    unmeasured = {"typical_ratio", "long_ratio", "http_c4_p95_ratio", "batch_rate_ratio", "cold_start_s",
+                  "peak_rss_mb"}
+    assert {k for k, t in targets.items() if t["met"] is None and t["value"] is None} == unmeasured
+    assert targets["hostile_worst_s"]["met"] is True
+    assert all({"key", "target", "limit", "kind", "value", "met"} <= set(t) for t in targets.values())
+
+
+def test_benchmark_table_prints_each_target_measured_limit_and_verdict() -> None:
+    figures = _figures({"typical": 33.4, "long": 75.0}, c4_p95=204.0, ours_rate=24.1, naive_rate=10.0)
+    result = {"machine": {"cores": 2, "cpu_model": "t"}, "load_average": {"start": [], "end": []}, "settings": {},
+              "targets": judge(*target_values(figures))}
+    lines = table(result).split("targets (issue 12; × is a ratio to the naive stack measured in this run):\n")[1]
+    assert lines.splitlines() == [
+        "  MISSED in-process typical email p50 / naive p50: measured 0.49×, target <= 0.3×, missed by 1.64× "
+        "(33.4 ms / naive (2 threads) 68.0 ms)",
+        "  met    in-process long email p50 / naive p50: measured 0.30×, target <= 0.3× "
+        "(75.0 ms / naive (2 threads) 250.0 ms)",
+        "  MISSED HTTP p95 at concurrency 4 / naive p50 (the naive stack's in-process p50, typical email): "
+        "measured 3.00×, target <= 1×, missed by 3.00× (204.0 ms / naive (2 threads) 68.0 ms)",
+        "  MISSED batch `tonecheck check` emails/s / naive rate (the naive stack over the same templates one at a "
+        "time): measured 2.41×, target >= 4×, missed by 1.66× (24.1 emails/s / naive (2 threads) 10.0 emails/s)",
+        "  met    cold start to /readyz 200: measured 3.00 s, target <= 3 s",
+        "  MISSED peak RSS per worker (server worker or `tonecheck check`): measured 501.00 MB, target <= 500 MB, "
+        "missed by 1.00× (server 480.0 MB, `tonecheck check` 501.0 MB)",
+        "  met    slowest hostile input: measured 1.20 s, target <= 10 s (slowest: check:nested-html)",
+    ]
+
+
+def test_benchmark_one_at_a_time_reads_and_checks_every_file_in_order(tmp_path: Path) -> None:
+    paths = write_templates(tmp_path / "t", 4, load_emails())
+    seen: list[str] = []
+    ticks = iter([0.0, 2.5])
+    seconds = one_at_a_time(seen.append, paths, clock=lambda: next(ticks))
+    assert seconds == 2.5
+    assert seen == [p.read_text(encoding="utf-8") for p in paths]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tonecheck.cleanup import clean
 from tonecheck.engine import Engine
@@ -97,6 +98,14 @@ def interleaved(
                 samples[name].add(email.size, _ms(lambda c=check, e=email: c(e), clock))
         done += 1
     return samples, done
+
+
+def one_at_a_time(check: Callable[[str], object], paths: list[Path], clock: Clock = time.perf_counter) -> float:
+    """Seconds to read and check the files in turn, one at a time: a batch without batching."""
+    began = clock()
+    for path in paths:
+        check(path.read_text(encoding="utf-8"))
+    return clock() - began
 
 
 def stages(engine: Engine, text: str, rounds: int, clock: Clock = time.perf_counter) -> dict[str, list[float]]:

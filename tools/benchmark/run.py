@@ -1,8 +1,9 @@
 """`make bench`: every figure of the performance budget in one bounded run, the naive stack alongside.
 
 Order: in-process latency (tonecheck and the naive stack interleaved round by round, so both see the
-same machine load), a real `tonecheck serve` on loopback (cold start, HTTP latency at concurrency 1 and 4,
-peak RSS), then `tonecheck check` over a folder of templates. The servers and checks it starts inherit
+same machine load) and the naive stack's rate over the first templates, one at a time; a real
+`tonecheck serve` on loopback (cold start, HTTP latency at concurrency 1 and 4, peak RSS), then
+`tonecheck check` over a folder of templates. The servers and checks it starts inherit
 the caller's TONECHECK_* settings. Prints a table, writes JSON (bench-results/latest.json; with --publish
 also docs/bench-latest.json, the copy the README quotes).
 """
@@ -20,11 +21,23 @@ from typing import Any
 from tonecheck.settings import get_settings
 from tools import REPO_ROOT
 from tools.benchmark.corpus import EMAILS_DIR, SIZES, capped_email, load_emails, write_templates
-from tools.benchmark.report import judge, linear_fit, load_average, machine, summary, table
+from tools.benchmark.report import (
+    judge,
+    linear_fit,
+    load_average,
+    machine,
+    naive_p50,
+    ratio,
+    summary,
+    table,
+    target_values,
+)
 
 RESULTS = REPO_ROOT / "bench-results" / "latest.json"
 PUBLISHED = REPO_ROOT / "docs" / "bench-latest.json"
 HTTP_WARMUP = 20
+# Templates the naive stack checks for the naive batch rate: the first of the batch folder, enough for a stable rate.
+NAIVE_BATCH_TEMPLATES = 100
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,13 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _in_process(args: argparse.Namespace, emails: dict, deadline: float) -> tuple[dict[str, Any], dict]:
-    """Latency per email through the engine, the naive stack interleaved; and the settings in force."""
+def _in_process(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) -> tuple[dict[str, Any], dict]:
+    """Latency per email through the engine, the naive stack interleaved, the naive batch rate; and the settings."""
     import torch
 
     from tonecheck.detect.classifier.packed import native_bf16, resolve_precision
     from tonecheck.engine import build_engine
-    from tools.benchmark.inprocess import NaiveStack, interleaved, judged_sentences, stages, worst_case
+    from tools.benchmark.inprocess import NaiveStack, interleaved, judged_sentences, one_at_a_time, stages, worst_case
 
     settings = get_settings()
     default_threads = torch.get_num_threads()  # torch's own choice, before the engine applies its setting
@@ -85,18 +98,30 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float) -> tupl
     naive_sum = {name: {s: summary(samples[name].by_size[s]) for s in SIZES} for name in systems if
                  name != "tonecheck"}
     words = {s: round(sum(e.words for e in emails[s]) / len(emails[s])) for s in SIZES}
-    ratio = {}
+    ratios = {}
     for s in SIZES:
-        best = min((naive_sum[n][s]["p50"] for n in naive_sum), default=None)
-        ratio[s] = round(ours[s]["p50"] / best, 3) if best else None
+        best = naive_p50({"naive": naive_sum}, s)
+        ratios[s] = ratio(ours[s]["p50"], best and best[1])
     per_email = [(e.words, _median_for(samples["tonecheck"].by_size[e.size], emails[e.size], e, rounds_done))
                  for s in SIZES for e in emails[s]]
     out: dict[str, Any] = {
         "engine_build_s": round(build_s, 2), "rounds": rounds_done, "words": words, "tonecheck": ours,
-        "naive": naive_sum, "naive_stack": naive_info, "ratio_p50": ratio,
+        "naive": naive_sum, "naive_stack": naive_info, "ratio_p50": ratios,
         "ms_per_100_words": {s: round(ours[s]["p50"] / words[s] * 100, 2) for s in SIZES},
         "linear_fit": linear_fit(per_email),
     }
+    if naive_info and "batch" not in args.skip and time.monotonic() < deadline:
+        # The naive batch rate: the naive stack over the first templates of the batch folder, read and checked
+        # one at a time in this process, at the thread count of the naive p50 (models loaded and warm: the
+        # rate compares with `tonecheck check`'s emails/s after start-up). Judged sentences found beforehand.
+        paths = write_templates(tmp / "naive-templates", min(args.templates, NAIVE_BATCH_TEMPLATES), emails)
+        judged = {t: judged_sentences(engine, t) for t in {p.read_text(encoding="utf-8") for p in paths}}
+        name = naive_p50({"naive": naive_sum}, "typical")[0]
+        systems[name][1]()  # that configuration's thread count
+        seconds = one_at_a_time(lambda text: naive.check(text, judged[text]), paths)
+        torch.set_num_threads(threads)
+        out["naive_batch"] = {"naive": name, "templates": len(paths), "seconds": round(seconds, 2),
+                              "emails_per_s": round(len(paths) / seconds, 1)}
     typical_stages: dict[str, list[float]] = {}
     for email in emails["typical"]:
         for key, values in stages(engine, email.text, 3 if args.quick else 10).items():
@@ -193,26 +218,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "counts": {"rounds": args.rounds, "http_requests": args.http_requests, "templates": args.templates,
                    "cold_starts": args.cold_starts, "emails": {s: len(emails[s]) for s in SIZES}},
     }
-    result["in_process"], result["settings"] = _in_process(args, emails, deadline)
     with tempfile.TemporaryDirectory(prefix="tonecheck-bench-") as tmp:
+        result["in_process"], result["settings"] = _in_process(args, emails, deadline, Path(tmp))
         if "http" not in args.skip:
             result["http"] = _http(args, emails, deadline, Path(tmp))
         if "batch" not in args.skip:
             result["batch"] = _batch(args, emails, deadline, Path(tmp))
     result["load_average"]["end"] = load_average()
     result["timed_out"] = time.monotonic() > deadline
-    http, batch, inproc = result.get("http"), result.get("batch"), result["in_process"]
-    c4 = next((r for r in http["runs"] if r["concurrency"] == 4), None) if http else None
-    rss = [x for x in (http and http["peak_rss_mb"], batch and batch["default"]["peak_rss_mb"]) if x]
-    result["targets"] = judge({
-        "typical_ratio": inproc["ratio_p50"]["typical"],
-        "typical_p50_ms": inproc["tonecheck"]["typical"]["p50"],
-        "http_c4_p95_ms": c4["p95"] if c4 else None,
-        "batch_emails_per_s": batch["default"]["emails_per_s"] if batch else None,
-        "cold_start_s": http["cold_start_s"] if http else None,
-        "peak_rss_mb": max(rss) if rss else None,
-        "hostile_worst_s": max(inproc["hostile_s"].values()) if inproc.get("hostile_s") else None,
-    })
+    result["targets"] = judge(*target_values(result))
     return result
 
 
