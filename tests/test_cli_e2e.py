@@ -131,18 +131,18 @@ def test_cli_parallel_workers_report_the_same(rules_engine) -> None:
 
 
 @pytest.mark.parametrize(
-    ("files", "classifier", "cores", "idle", "jobs"),
+    ("files", "cores", "idle", "jobs"),
     [
-        pytest.param(500, False, 2, 2.0, 2, id="large-rules-only-idle"),
-        pytest.param(500, False, 2, 0.5, 1, id="busy-machine"),
-        pytest.param(500, True, 2, 2.0, 1, id="classifier-uses-torch-threads"),
-        pytest.param(20, False, 2, 2.0, 1, id="few-files"),
-        pytest.param(500, False, 1, 1.0, 1, id="one-core"),
+        pytest.param(500, 2, 2.0, 2, id="large-run-idle"),
+        pytest.param(500, 2, 0.5, 1, id="busy-machine"),
+        pytest.param(128, 2, 2.0, 2, id="at-the-threshold"),
+        pytest.param(127, 2, 2.0, 1, id="few-files"),
+        pytest.param(500, 1, 1.0, 1, id="one-core"),
     ],
 )
-def test_cli_auto_jobs(monkeypatch, files: int, classifier: bool, cores: int, idle: float, jobs: int) -> None:
+def test_cli_auto_jobs(monkeypatch, files: int, cores: int, idle: float, jobs: int) -> None:
     from tonecheck.cli import batches
 
     monkeypatch.setattr(batches, "cores", lambda: cores)
     monkeypatch.setattr(batches, "_idle_cores", lambda: idle)
-    assert batches.auto_jobs(files, classifier) == jobs
+    assert batches.auto_jobs(files) == jobs

@@ -39,14 +39,15 @@ def _idle_cores() -> float:
         return float(cores())
 
 
-def auto_jobs(files: int, uses_classifier: bool) -> int:
-    """Worker processes for `files`: two for a large rules-only run when two cores are free, else 1.
+def auto_jobs(files: int) -> int:
+    """Worker processes for `files`: two for a large run when two cores are free, else 1.
 
-    spaCy's parse and the rule matchers use one core, and a second worker adds only ~4% CPU (measured,
-    docs/ci.md); on cores other jobs already keep busy it measured slower, so then it stays at one.
-    With the classifier, torch already spreads each batch over every core.
+    Each process runs spaCy, the rules and (with TONECHECK_TORCH_THREADS=1, the default) torch on one
+    core, so a second forked worker uses the second core: 500 templates went from 24.1 to 35.1 emails/s
+    with the classifier (docs/performance.md). On cores other jobs already keep busy it measured
+    slower, so then it stays at one.
     """
-    if uses_classifier or files < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+    if files < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return 2 if cores() >= 2 and _idle_cores() >= 1.5 else 1
 

@@ -164,7 +164,7 @@ def run_check(
     configs = list({id(c.config): c.config for c in found.files}.values())
     base, engines = _engines(settings, configs, base, getattr(args, "sensitivity", None) or {})
     _validate_names(sources, configs, _known_names(base, configs))
-    jobs = args.jobs or auto_jobs(len(sources), base.classifier is not None)
+    jobs = args.jobs or auto_jobs(len(sources))
     with _progress(len(sources), stderr) as bar:
         reports = run_batches(sources, engines, jobs, bar.update)
     results = []

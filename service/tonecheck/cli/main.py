@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE",
                        help="use this .tonecheck.toml or pyproject.toml for every file (no discovery)")
     check.add_argument("--jobs", type=_jobs, default=0, metavar="N",
-                       help="worker processes (default: one per core for large rules-only runs, else 1)")
+                       help="worker processes (default: 2 for 128 files or more when two cores are idle, else 1)")
     check.add_argument("--sensitivity", type=sensitivity_arg, default=None, metavar="LEVEL",
                        help="strict, default or relaxed, for all categories or as heated=relaxed,blame=strict; "
                        "overrides the config file (default: precision first)")
