@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tonecheck.cli.batches import cores
 from tonecheck.settings import get_settings
 from tools import REPO_ROOT
 from tools.benchmark.corpus import EMAILS_DIR, SIZES, capped_email, load_emails, write_templates
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--http-requests", type=int, default=300, help="measured requests per concurrency")
     parser.add_argument("--templates", type=int, default=500, help="files in the batch folder")
     parser.add_argument("--cold-starts", type=int, default=3, help="server starts timed (median reported)")
-    parser.add_argument("--workers", type=int, default=1, help="`tonecheck serve --workers`")
+    parser.add_argument("--workers", type=int, default=min(2, cores()),
+                        help="`tonecheck serve --workers` (default: one per core, at most 2: the documented setting)")
     parser.add_argument("--emails", type=Path, default=EMAILS_DIR, help="folder of <size>-<n>.txt emails")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["naive", "http", "batch", "worst-case", "hostile"], help="leave a phase out")
