@@ -378,3 +378,32 @@ def test_deploy_kubernetes_custom_rules_add_to_the_built_in_rules(tmp_path: Path
     broken = _run_init(tmp_path / "broken", {"team.yaml": "rules:\n  - id: blame.custom_x\n    category: blame\n"})
     assert broken.returncode != 0
     assert re.search(r"custom-team\.yaml:\d+", broken.stderr), broken.stderr[-2000:]
+
+
+def test_deploy_kubernetes_queue_hpa_scales_on_a_metric_the_service_exports() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from tonecheck.api import metrics
+
+    extras = DEPLOY / "extras"
+    queue_hpa = yaml.safe_load((extras / "hpa-queue.yaml").read_text(encoding="utf-8"))
+    assert kubernetes_validate.validate(queue_hpa, K8S_VERSIONS[0], strict=True)
+    plain = _one("HorizontalPodAutoscaler")
+    # The same autoscaler as hpa.yaml (name, target, bounds, behaviour, CPU), with the queue metric added.
+    assert {k: v for k, v in queue_hpa["spec"].items() if k != "metrics"} == {
+        k: v for k, v in plain["spec"].items() if k != "metrics"}
+    assert queue_hpa["metadata"] == plain["metadata"]
+    assert queue_hpa["spec"]["metrics"][: len(plain["spec"]["metrics"])] == plain["spec"]["metrics"]
+    pods = [m["pods"] for m in queue_hpa["spec"]["metrics"] if m["type"] == "Pods"]
+    assert len(pods) == 1
+    name = pods[0]["metric"]["name"]
+    # The adapter serves exactly that name, from a series the service really writes on /metrics.
+    adapter = yaml.safe_load((extras / "prometheus-adapter-values.yaml").read_text(encoding="utf-8"))
+    (rule,) = adapter["rules"]["custom"]
+    assert rule["name"]["as"] == name
+    series = rule["seriesQuery"].split("{", 1)[0]
+    registry = CollectorRegistry()
+    registry.register(metrics.QUEUE_CHECKS)
+    exported = generate_latest(registry).decode()
+    assert f"\n{series} " in f"\n{exported}", f"{series} is not a series tonecheck exports"
+    assert set(rule["resources"]["overrides"]) == {"namespace", "pod"}
