@@ -105,8 +105,15 @@ def test_benchmark_quick_run_writes_every_figure(tiny: Path, tmp_path: Path, cap
     assert [t["key"] for t in result["targets"]] == [key for key, *_ in TARGETS]
     naive_batch = result["in_process"]["naive_batch"]
     assert naive_batch["templates"] == 6 and naive_batch["emails_per_s"] > 0
-    # Every target is measured in a full run, the ratios against this run's naive stack.
-    assert all(t["value"] is not None and isinstance(t["met"], bool) for t in result["targets"])
+    # Every target is measured, the ratios against this run's naive stack. The one exception: with 6
+    # templates on a loaded machine the one-file start-up can take longer than the whole folder, and then
+    # there is no after-start-up rate to compare (the run reports n/a rather than a made-up figure).
+    no_rate = result["batch"]["default"]["emails_per_s"] is None
+    for t in result["targets"]:
+        if t["key"] == "batch_rate_ratio" and no_rate:
+            assert t["value"] is None and t["met"] is None
+        else:
+            assert t["value"] is not None and isinstance(t["met"], bool), t
     hostile = result["in_process"]["hostile_s"]
     assert {"markup:unclosed-tags", "check:nested-html"} <= set(hostile) and all(v >= 0 for v in hostile.values())
     out = capsys.readouterr().out
