@@ -32,6 +32,7 @@ from tonecheck.parse import parse_many
 from tonecheck.settings import Settings
 from tools import REPO_ROOT
 from tools.evaluation.parse_variants import LAZY, PARSES, load_variant, rule_detector
+from tools.training.data import read_split
 
 DATA = REPO_ROOT / "models" / "data"
 SETS = ("examples", "dev", "test", "writers")
@@ -56,9 +57,11 @@ def rows_of(name: str, settings: Settings) -> list[Row]:
             for s in [*spec.examples.flag, *spec.examples.pass_]:
                 seen.setdefault(s)
         return [Row(f"example-{i}", s, None) for i, s in enumerate(seen)]
-    files = sorted((DATA / "writers").glob("w*/*.jsonl")) if name == "writers" else [DATA / f"{name}.jsonl"]
+    if name != "writers":
+        return [Row(r.id, r.text, frozenset(r.labels)) for r in read_split(name)]
     out = []
-    for path in files:
+    # Every writer's emails as written (`writer_rows` would add the problem spans and split off dev).
+    for path in sorted((DATA / "writers").glob("w*/*.jsonl")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
             if line.strip():
                 d = json.loads(line)

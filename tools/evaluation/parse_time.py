@@ -11,7 +11,6 @@ fastest round of each component is kept (a 2-core machine is noisy; the minimum 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 from spacy.language import Language
@@ -19,9 +18,9 @@ from spacy.language import Language
 from tonecheck.cleanup import clean
 from tonecheck.detect.rules.loader import load_rules
 from tonecheck.settings import Settings
-from tools import REPO_ROOT
 from tools.benchmark.corpus import load_emails
 from tools.evaluation.parse_variants import LAZY, PARSES, load_variant, rule_detector
+from tools.training.data import read_split
 
 SETS = ("bench", "dev", "test")
 
@@ -31,8 +30,7 @@ def texts_of(which: str) -> list[str]:
     if which == "bench":
         raw = [e.text for size in load_emails().values() for e in size]
     else:
-        path = REPO_ROOT / "models" / "data" / f"{which}.jsonl"
-        raw = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        raw = [r.text for r in read_split(which)]
     return [clean(t, None).analysis for t in raw]
 
 
