@@ -1,0 +1,74 @@
+"""Threshold choice in `make train`: a release may not hold more real calm dev text than the model it replaces."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tonecheck.detect.classifier.detector import findings
+from tonecheck.detect.classifier.units import units
+from tonecheck.findings import CATEGORIES, Category
+from tools.training.data import Row
+from tools.training.train import _score, choose_policy, objective, parse_rows, shipped_held_cap
+
+HEATED = CATEGORIES.index(Category.HEATED)
+
+
+def _hits(parsed, heat: list[float]):
+    """Model findings with the given heated score on every judged unit of each row (other categories 0.01)."""
+    probs = []
+    for p, h in zip(parsed, heat, strict=True):
+        for _ in units(p):
+            row = np.full(len(CATEGORIES), 0.01, dtype=np.float32)
+            row[HEATED] = h
+            probs.append(row)
+    return findings(parsed, np.asarray(probs).reshape(-1, len(CATEGORIES)))
+
+
+@pytest.fixture(scope="module")
+def sets(nlp):
+    """Dev: two clearly heated rows, two heated rows the model is unsure of (0.78), four calm; real calm text
+    where one message in 400 scores 0.79: held only by a heat threshold low enough to catch the unsure rows."""
+    dev_rows = [Row(f"h{i}", f"I am sick of your excuses about ticket {i}.", ("heated",), True) for i in range(4)]
+    dev_rows += [Row(f"c{i}", f"Your parcel {i} left the depot this morning.", (), False) for i in range(4)]
+    dev_parsed = parse_rows(nlp, dev_rows, 200)
+    dev = (dev_rows, dev_parsed, [[] for _ in dev_rows], _hits(dev_parsed, [0.9, 0.9, 0.78, 0.78] + [0.02] * 4))
+    real_rows = [Row(f"r{i}", f"The meeting room {i} is booked for Tuesday.", (), False) for i in range(400)]
+    real_parsed = parse_rows(nlp, real_rows, 200)
+    real = (real_parsed, [[] for _ in real_rows], _hits(real_parsed, [0.79] + [0.02] * 399))
+    return dev, real
+
+
+def test_without_the_cap_the_threshold_catches_the_unsure_rows_and_holds_real_text(sets):
+    dev, real = sets
+    policy, m = choose_policy(dev, real)
+    assert policy.heat_threshold <= 0.78
+    assert m["hold_recall"] == 1.0
+    assert m["real_calm_held_rate"] == pytest.approx(1 / 400)
+
+
+def test_the_cap_keeps_real_calm_text_unheld_at_the_cost_of_dev_recall(sets):
+    dev, real = sets
+    policy, m = choose_policy(dev, real, held_cap=0.0)
+    assert 0.79 < policy.heat_threshold < 0.9
+    assert m["real_calm_held_rate"] == 0.0
+    assert m["hold_recall"] == 0.5
+
+
+def test_score_rejects_policies_above_the_cap_and_is_the_objective_otherwise():
+    m = {"macro_f1": 0.8, "calm_fp_rate": 0.01, "hold_precision": 0.95, "hold_recall": 0.6,
+         "real_calm_fp_rate": 0.005, "real_calm_held_rate": 0.003}
+    assert _score(m, 0.002) == float("-inf")
+    assert _score(m, 0.003) == objective(m)
+    assert _score(m, None) == objective(m)
+
+
+def test_the_cap_is_read_from_the_manifest_of_the_model_it_replaces(tmp_path):
+    path = tmp_path / "manifest.json"
+    assert shipped_held_cap(path) is None
+    path.write_text(json.dumps({"metrics": {"dev": {"real_calm_held_rate": 0.0028}}}), encoding="utf-8")
+    assert shipped_held_cap(path) == 0.0028
+    path.write_text(json.dumps({"metrics": {}}), encoding="utf-8")
+    assert shipped_held_cap(path) is None
