@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from enum import IntEnum
 
+# What `tonecheck audit --input-format` accepts (read in cli/audit_io.py); here so `--help` stays light.
+INPUT_FORMATS = ("mbox", "eml", "csv", "jsonl", "parquet")
+
 
 class Exit(IntEnum):
     """Linter-style exit codes."""

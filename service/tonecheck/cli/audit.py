@@ -18,28 +18,24 @@ import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tonecheck.cli import Exit, sensitivity_arg
+from tonecheck.cli import INPUT_FORMATS, Exit, sensitivity_arg
 
 if TYPE_CHECKING:
+    from tonecheck.cli.audit_check import Levels
     from tonecheck.cli.audit_io import Mail, Row
-    from tonecheck.engine import Engine, Report
+    from tonecheck.engine import Engine
     from tonecheck.settings import Settings
 
-INPUT_FORMATS = ("mbox", "eml", "csv", "jsonl", "parquet")
 INTERRUPTED = 130
 BATCH_WORDS = 4000  # per engine call: enough for nlp.pipe and the encoder to batch, small enough to share out
 CHUNK_ROWS = 1000  # rows per write: an interrupt loses at most this many checked emails
 SHOWN_RULES = 15
 SHOWN_WORST = 10
-
-Levels = tuple[tuple[Any, Any], ...]  # (Category, Sensitivity) pairs, as EmailInput takes them
-
 
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
@@ -110,63 +106,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # ------------------------------------------------------------------------------------------ checking
 
 
-def report_row(mail: Mail, report: Report, include_text: bool) -> Row:
-    """The output row of one checked email: no text unless asked for."""
-    from tonecheck.findings import CATEGORIES
-
-    found = {f.category for f in report.findings}
-    scores = {c.value: round(report.scores.get(c, 0.0), 4) for c in CATEGORIES}
-    row: Row = {
-        "id": mail.id,
-        "date": mail.date,
-        "verdict": report.verdict.value,
-        "categories": [c.value for c in CATEGORIES if c in found],
-        "rule_ids": sorted({f.rule_id for f in report.findings}),
-        "scores": scores,
-        "max_score": max(scores.values()),
-        "findings": len(report.findings),
-        "sentences": report.sentences,
-        "error": None,
-    }
-    if include_text:
-        row["text"] = report.text
-    return row
-
-
-def check_batch(engine: Engine, mails: Sequence[Mail], include_text: bool, levels: Levels = ()) -> list[Row]:
-    """Rows for `mails` in order: one `check_many` call, or one email at a time when one of them is refused."""
-    from tonecheck.cli.audit_io import error_row
-    from tonecheck.engine import EmailInput
-    from tonecheck.errors import TonecheckError
-
-    todo = [m for m in mails if m.error is None]
-    inputs = [EmailInput(m.text or "", m.content_type, sensitivity=levels) for m in todo]
-    results: list[Report | str]
-    try:
-        results = list(engine.check_many(inputs))
-    except TonecheckError:  # one email over a limit refuses the batch: find which, check the others
-        results = []
-        for one in inputs:
-            try:
-                results.append(engine.check_many([one])[0])
-            except TonecheckError as exc:
-                results.append(str(exc))
-    checked = iter(results)
-    rows = []
-    for mail in mails:
-        result = next(checked) if mail.error is None else mail.error
-        if isinstance(result, str):
-            rows.append(error_row(replace(mail, error=result), include_text))
-        else:
-            rows.append(report_row(mail, result, include_text))
-    return rows
-
-
 # What forked workers use: set just before the fork, so the loaded engine is shared, not pickled.
 _WORKER: tuple[Engine, bool, Levels] | None = None
 
 
 def _check_in_worker(mails: list[Mail]) -> list[Row]:
+    from tonecheck.cli.audit_check import check_batch
+
     assert _WORKER is not None
     engine, include_text, levels = _WORKER
     return check_batch(engine, mails, include_text, levels)
@@ -189,6 +135,7 @@ def run_local(
     At most two batches per worker are in flight, so a mailbox of any size is read only as fast as it is checked.
     """
     global _WORKER
+    from tonecheck.cli.audit_check import check_batch
     from tonecheck.cli.batches import cores
 
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():

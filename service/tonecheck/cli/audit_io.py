@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tonecheck.cleanup import ContentType
-from tonecheck.cli.audit import INPUT_FORMATS
+from tonecheck.cli import INPUT_FORMATS
 from tonecheck.errors import InputError
 from tonecheck.findings import CATEGORIES
 

@@ -18,7 +18,7 @@ import ray
 import ray.data
 
 from tonecheck.cleanup import ContentType
-from tonecheck.cli.audit import Levels, check_batch
+from tonecheck.cli.audit_check import Levels, check_batch
 from tonecheck.cli.audit_io import Mail, Row, parquet_schema
 
 MAIL_SCHEMA = pa.schema([("id", pa.string()), ("date", pa.string()), ("text", pa.string()),
