@@ -146,3 +146,22 @@ def test_cli_auto_jobs(monkeypatch, files: int, cores: int, idle: float, jobs: i
     monkeypatch.setattr(batches, "cores", lambda: cores)
     monkeypatch.setattr(batches, "_idle_cores", lambda: idle)
     assert batches.auto_jobs(files) == jobs
+
+
+def test_idle_share_reads_proc_stat_deltas() -> None:
+    from tonecheck.cli.batches import idle_share
+
+    # user nice system idle iowait irq softirq steal guest guest_nice, summed over CPUs
+    before = "cpu  1000 0 500 8000 100 0 0 0 0 0\ncpu0 500 0 250 4000 50 0 0 0 0 0\n"
+    busy = "cpu  1150 0 550 8050 100 0 0 0 40 0\n"  # 200 busy, 50 idle jiffies (guest time is already in user)
+    quiet = "cpu  1010 0 510 8180 100 0 0 0 0 0\n"  # 20 busy, 180 idle
+    assert idle_share(before, busy) == pytest.approx(0.2)
+    assert idle_share(before, quiet) == pytest.approx(0.9)
+    assert idle_share(before, before) == 1.0
+
+
+def test_idle_cores_samples_this_machine() -> None:
+    from tonecheck.cli import batches
+
+    idle = batches._idle_cores(window=0.05)
+    assert 0.0 <= idle <= batches.cores()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,12 +32,39 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _idle_cores() -> float:
-    """Cores not busy with other work, from the 1-minute load average."""
+def _cpu_times(stat: str) -> tuple[int, int]:
+    """(idle, total) jiffies summed over all CPUs, from the first line of /proc/stat."""
+    fields = [int(x) for x in stat.split("\n", 1)[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal [guest guest_nice]: guests are already in user/nice.
+    busy_and_idle = fields[:8]
+    return busy_and_idle[3] + busy_and_idle[4], sum(busy_and_idle)
+
+
+def idle_share(before: str, after: str) -> float:
+    """The share of CPU time left idle between two readings of /proc/stat."""
+    idle0, total0 = _cpu_times(before)
+    idle1, total1 = _cpu_times(after)
+    return (idle1 - idle0) / (total1 - total0) if total1 > total0 else 1.0
+
+
+def _idle_cores(window: float = 0.2) -> float:
+    """Cores not busy with other work right now, sampled from /proc/stat over `window` seconds.
+
+    The load average lags by a minute, so a check started just after a busy job saw busy cores that had
+    gone quiet (and the other way round); a short sample sees the cores as they are.
+    """
     try:
-        return cores() - os.getloadavg()[0]
-    except OSError:
-        return float(cores())
+        with open("/proc/stat", encoding="ascii") as fh:
+            before = fh.read()
+        time.sleep(window)
+        with open("/proc/stat", encoding="ascii") as fh:
+            after = fh.read()
+        return min(float(cores()), idle_share(before, after) * (os.cpu_count() or 1))
+    except (OSError, ValueError, IndexError):
+        try:
+            return cores() - os.getloadavg()[0]
+        except OSError:
+            return float(cores())
 
 
 def auto_jobs(files: int) -> int:
