@@ -72,3 +72,24 @@ def test_the_cap_is_read_from_the_manifest_of_the_model_it_replaces(tmp_path):
     assert shipped_held_cap(path) == 0.0028
     path.write_text(json.dumps({"metrics": {}}), encoding="utf-8")
     assert shipped_held_cap(path) is None
+
+
+def test_eval_refuses_to_call_a_spent_set_blind(capsys):
+    from tools.evaluation.__main__ import main
+    from tools.training.data import BLIND_DIR, SCORED_BLIND
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--blind", str(BLIND_DIR / f"{SCORED_BLIND[-1]}.jsonl")])
+    assert exc.value.code == 2
+    assert "is spent" in capsys.readouterr().err
+
+
+def test_spent_sets_join_threshold_dev_and_the_default_blind_set_is_not_spent():
+    from tools.evaluation.__main__ import BLIND
+    from tools.training.data import SCORED_BLIND, SPENT_BLIND, spent_blind_rows
+
+    rows = spent_blind_rows()
+    assert len(rows) == 240 * len(SPENT_BLIND)
+    assert sum(1 for r in rows if not r.labels) == 120 * len(SPENT_BLIND)
+    assert set(SPENT_BLIND) <= set(SCORED_BLIND)
+    assert BLIND.stem not in SCORED_BLIND and BLIND.exists()

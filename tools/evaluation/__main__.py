@@ -24,9 +24,12 @@ from tonecheck.settings import Settings
 from tools import REPO_ROOT
 from tools.evaluation.baseline import baseline_categories
 from tools.training.data import (
+    BLIND_DIR,
     CORPUS_DIR,
     PUBLIC_DIR,
+    SCORED_BLIND,
     SHARED_DIR,
+    SPENT_BLIND,
     Row,
     enron_eval_lines,
     guide_examples,
@@ -36,7 +39,7 @@ from tools.training.data import (
 
 ENRON_SAMPLE = 2000  # every k-th held-out P_9 line, so one run takes minutes, not an hour, on 2 cores
 # The newest blind set: each is scored once, for the release it was written for (models/blind-test/README.md).
-BLIND = REPO_ROOT / "models" / "blind-test" / "blind-2026-12c.jsonl"
+BLIND = BLIND_DIR / "blind-2026-12e.jsonl"
 BATCH = 32
 # Targets from issue 10: on every real calm gate, at most this share held / with any finding.
 GATE_HELD, GATE_ANY = 0.01, 0.04
@@ -128,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--public-data", type=Path, default=PUBLIC_DIR, help="output of public_sources.py")
     parser.add_argument("--json", type=Path, default=REPO_ROOT / "models" / "eval-results.json")
     args = parser.parse_args(argv)
+    if not args.skip_blind and args.blind.stem in SCORED_BLIND:
+        parser.error(f"{args.blind.name} is spent: it was scored once already (SCORED_BLIND in "
+                     "tools/training/data.py), so a new figure on it is no blind test; pass a fresh set")
     began = time.perf_counter()
     settings = Settings()
     engine = build_engine(settings)
@@ -139,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_blind:
         results["blind_set"] = args.blind.name
         results["blind"] = score_set(f"the blind test {args.blind.name}", read_rows(args.blind), systems, score)
+    # Spent sets are dev now (thresholds are chosen on them): reported, never quoted as blind.
+    results["spent_blind_dev"] = {
+        name: score_set(f"the spent blind set {name} (dev)", read_rows(BLIND_DIR / f"{name}.jsonl"),
+                        {"tonecheck": engine}, score)["tonecheck"]
+        for name in SPENT_BLIND if (BLIND_DIR / f"{name}.jsonl").exists()
+    }
     results["old_split"] = score_set(f"the old {args.split} split", read_split(args.split, args.data),
                                      systems, score)
 

@@ -52,6 +52,21 @@ def read_rows(path: Path) -> list[Row]:
 # held out whole as dev: thresholds chosen on a writer the model never saw transfer to other hands.
 WRITERS_DIR = CORPUS_DIR / "writers"
 DEV_WRITERS = frozenset({"w6"})
+# Blind sets already scored for their release (models/blind-test/README.md: spent sets may serve as dev).
+# They are whole realistic emails from independent writers, so thresholds see the calm mail the product
+# meets; they are never trained on. A set joins this list only after its one blind scoring.
+BLIND_DIR = REPO_ROOT / "models" / "blind-test"
+SPENT_BLIND = ("blind-2026-12", "blind-2026-12b", "blind-2026-12c")
+# Every set already scored as blind. blind-2026-12d was scored on 2026-12-03 for tone-head f0e66f17, whose
+# thresholds were chosen without it; it joins SPENT_BLIND at the next training run.
+SCORED_BLIND = (*SPENT_BLIND, "blind-2026-12d")
+
+
+def spent_blind_rows(blind_dir: Path = BLIND_DIR) -> list[Row]:
+    """The spent blind sets, for choosing thresholds only."""
+    return [r for name in SPENT_BLIND for r in read_rows(blind_dir / f"{name}.jsonl")]
+
+
 # Real calm text from public corpora (models/data/public_sources.py writes it outside the repo).
 PUBLIC_DIR = REPO_ROOT.parent / "public-data"
 PUBLIC_TRAIN_PER_SOURCE = 4_000

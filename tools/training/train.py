@@ -60,6 +60,7 @@ from tools.training.data import (
     public_calm_rows,
     read_split,
     rows_sha256,
+    spent_blind_rows,
     writer_rows,
 )
 
@@ -415,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         "public_calm": [] if args.no_public else public_calm_rows(dev=False),
     }
     train_rows = [r for rows in parts.values() for r in rows]
-    dev_rows = read_split("dev", args.data) + writer_rows(dev=True)
+    dev_rows = read_split("dev", args.data) + writer_rows(dev=True) + spent_blind_rows()
     enc_dir = encoder_dir()
     encoder = Encoder(enc_dir)
     print(f"train rows {len(train_rows)}  dev rows {len(dev_rows)}")
