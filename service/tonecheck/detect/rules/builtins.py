@@ -16,6 +16,8 @@ _SHORT_WORDS = frozenset(
     " THIS THAT WHAT STOP EVER NEVER READ SAID TOLD".split()
 )
 _MIN_SHOUTED = 2
+# Straight and curly quotation marks and backticks as spaCy tokenises them.
+_QUOTES = frozenset({'"', "\u201c", "\u201d", "``", "\'\'", "`"})
 
 
 def _shouted(token_text: str) -> bool:
@@ -27,12 +29,27 @@ def _shouted(token_text: str) -> bool:
     return len(token_text) > 3 or token_text in _SHORT_WORDS
 
 
+def _quoted(sent: Span) -> list[bool]:
+    """Per token: inside a pair of quotation marks or backticks (a label, a button, code), not the writer's voice."""
+    inside, out = False, []
+    for t in sent:
+        if t.text in _QUOTES:
+            inside = not inside
+        out.append(inside and t.text not in _QUOTES)
+    # An unpaired mark quotes nothing we can trust.
+    return [False] * len(out) if inside else out
+
+
 def shouting(sent: Span) -> list[tuple[int, int]]:
     """Several words in capitals in one sentence: a span from the first to the last of them."""
-    tokens = [t for t in sent if _shouted(t.text)]
+    quoted = _quoted(sent)
+    tokens = [t for t, q in zip(sent, quoted, strict=True) if not q and _shouted(t.text)]
     hits = [t.i for t in tokens]
+    # One word twice is a name or an acronym ("an SSSI ... as an SSSI"); shouting needs two different words.
+    if len({t.text for t in tokens}) < _MIN_SHOUTED:
+        return []
     # Two capitalised proper nouns are usually a name ("GLAM WIKI"); shouting has a common word in it.
-    if len(hits) < _MIN_SHOUTED or (len(hits) == _MIN_SHOUTED and all(t.pos_ == "PROPN" for t in tokens)):
+    if len(hits) == _MIN_SHOUTED and all(t.pos_ == "PROPN" for t in tokens):
         return []
     return [(hits[0], hits[-1] + 1)]
 
