@@ -7,6 +7,7 @@ trained classifier, once models/tone-head exists.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -119,6 +120,56 @@ def test_serve_workers_share_the_port_and_sigterm_drains_in_flight_requests(tmp_
     assert "Received SIGTERM" in server.log() or "Shutting down" in server.log()
 
 
+def _rollup(pid: int) -> dict[str, int]:
+    """A process's memory totals in kB from /proc/PID/smaps_rollup (Rss, Pss_Anon, Anonymous, ...)."""
+    out = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        out[name] = int(value.split()[0])
+    return out
+
+
+def _ready_streak(base: str, count: int = 20, timeout: float = READY_TIMEOUT_S) -> bool:
+    """`count` /readyz 200s in a row: each new connection lands on either worker, so both are ready."""
+    streak, deadline = 0, time.monotonic() + timeout
+    while streak < count and time.monotonic() < deadline:
+        try:
+            streak = streak + 1 if httpx.get(f"{base}/readyz", timeout=5).status_code == 200 else 0
+        except httpx.TransportError:
+            streak = 0
+            time.sleep(0.05)
+    return streak >= count
+
+
+def test_serve_workers_fork_from_one_load_share_it_and_are_replaced_without_reloading(tmp_path: Path) -> None:
+    # Default settings, so the classifier loads: the supervisor loads the engine once and forks the
+    # workers, which then share the loaded models with it copy-on-write instead of loading their own.
+    require_model()
+    with serve(tmp_path, "--workers", "2") as server:
+        server.wait_ready()
+        deadline = time.monotonic() + 60
+        while len(workers := child_workers(server.proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(workers) == 2, workers
+        assert _ready_streak(server.base)
+        assert server.log().count("engine loaded once for 2 workers") == 1
+        for pid in workers:
+            memory = _rollup(pid)
+            # A spawned worker shares no anonymous memory (its models are its own); a forked one shares the
+            # loaded models with the supervisor, so its proportional share is well under what it maps.
+            assert memory["Pss_Anon"] < 0.75 * memory["Anonymous"], memory
+        assert check(server.base, FLAGGED).json()["verdict"] == "review"
+
+        os.kill(workers[0], signal.SIGKILL)  # uvicorn's supervisor replaces a dead worker: here by a fork
+        deadline = time.monotonic() + 60
+        while (workers[0] in (now := child_workers(server.proc.pid)) or len(now) < 2) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert workers[0] not in now and len(now) == 2, now
+        assert _ready_streak(server.base, timeout=30)
+        assert server.log().count("engine loaded once") == 1  # no second load
+        assert check(server.base, FLAGGED).json()["verdict"] == "review"
+
+
 def test_serve_a_check_past_its_timeout_is_a_503(tmp_path: Path) -> None:
     env = {**RULES_ONLY, "TONECHECK_REQUEST_TIMEOUT_S": "0.3"}
     with serve(tmp_path, env=env) as server:
@@ -152,16 +203,17 @@ def test_serve_engine_that_fails_to_load_stops_the_server(
 
 
 def test_serve_workers_exit_non_zero_when_the_model_fails_to_load(tmp_path: Path) -> None:
-    # An orchestrator (Kubernetes restarts, systemd, CI) must see the failure: uvicorn's own supervisor
-    # stops when a worker cannot start but exits 0, so `serve` checks its workers' exit codes itself.
+    # An orchestrator (Kubernetes restarts, systemd, CI) must see the failure. With several workers the
+    # models load once, before any worker forks, so a failed load stops `serve` with the code one worker
+    # gives, and no worker is started to fail the same way again.
     empty_model = tmp_path / "no-model"
     empty_model.mkdir()
     with serve(tmp_path, "--workers", "2", env={"TONECHECK_MODEL_DIR": str(empty_model)}) as server:
         code = server.proc.wait(timeout=READY_TIMEOUT_S)
         log = server.log()
     assert code == 3, log[-2000:]  # uvicorn's "failed to start", the same code as with one worker
-    assert log.count("the engine failed to load (ConfigError: no trained model at") >= 1, log[-2000:]
-    assert "failed to start, stopping the parent process" in log
+    assert log.count("the engine failed to load (ConfigError: no trained model at") == 1, log[-2000:]
+    assert "Started parent process" not in log and "Child process" not in log
 
 
 def test_serve_logs_hold_no_email_or_finding_text(tmp_path: Path) -> None:

@@ -99,8 +99,10 @@ def local_server(
 
 
 def child_workers(pid: int) -> list[int]:
-    """uvicorn's worker processes under `pid`, from /proc (spawned; not multiprocessing's helpers)."""
+    """The worker processes under `pid`, from /proc: children forked from it (same command line) or
+    spawned by multiprocessing, not multiprocessing's helpers (resource tracker, fork server)."""
     found = []
+    parent = Path(f"/proc/{pid}/cmdline").read_bytes()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -108,7 +110,7 @@ def child_workers(pid: int) -> list[int]:
                 cmdline = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmdline:
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and (cmdline == parent or b"spawn_main" in cmdline):
                 found.append(int(entry.name))
     return found
 

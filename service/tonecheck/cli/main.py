@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from tonecheck.cli import Exit, sensitivity_arg
 from tonecheck.cli.audit import add_arguments as add_audit_arguments
@@ -28,26 +27,13 @@ def _serve(args: argparse.Namespace) -> int:
                "timeout_graceful_shutdown": 20}
     with _shared_metrics(args.workers, settings.metrics_dir):
         if args.workers > 1:
-            return _supervise(options)
+            from tonecheck.api.workers import serve_forked
+            from tonecheck.settings import Settings
+
+            # Read again inside the context: the forked workers must see the shared metrics folder.
+            return serve_forked(options, Settings())  # a failed model load returns 3, as one worker exits
         uvicorn.run("tonecheck.api.main:app", **options)  # a failed model load exits this process with 3
     return Exit.CLEAN
-
-
-def _supervise(options: dict[str, Any]) -> int:
-    """What `uvicorn.run` does with several workers, but a worker that failed to start fails the exit code.
-
-    uvicorn's supervisor stops when a worker exits with its startup-failure code (a model that did not
-    load), then returns normally: the server exited 0 and an orchestrator saw a clean stop.
-    """
-    import uvicorn
-    from uvicorn.config import STARTUP_FAILURE
-    from uvicorn.supervisors import Multiprocess
-
-    config = uvicorn.Config("tonecheck.api.main:app", **options)
-    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
-    supervisor.run()
-    failed = any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes)
-    return STARTUP_FAILURE if failed else Exit.CLEAN
 
 
 @contextmanager
