@@ -93,3 +93,16 @@ def test_spent_sets_join_threshold_dev_and_the_default_blind_set_is_not_spent():
     assert sum(1 for r in rows if not r.labels) == 120 * len(SPENT_BLIND)
     assert set(SPENT_BLIND) <= set(SCORED_BLIND)
     assert BLIND.stem not in SCORED_BLIND and BLIND.exists()
+
+
+def test_policy_only_keeps_the_training_record_of_the_weights_it_keeps() -> None:
+    # Re-choosing thresholds must not claim that the kept weights were trained on the data in the tree today.
+    from tonecheck.settings import Settings
+    from tools.training.train import read_manifest, training_record
+
+    parts = {"writers": [Row("w-1", "A row added after training.", (), False)], "corpus_train": []}
+    shipped = read_manifest(Settings().model_dir)
+    sha, rows = training_record(shipped, parts)
+    assert sha == shipped.training_data_sha256 and rows == shipped.training_rows
+    fresh_sha, fresh_rows = training_record(None, parts)
+    assert fresh_rows == {"writers": 1, "corpus_train": 0} and fresh_sha != shipped.training_data_sha256

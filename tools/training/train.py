@@ -42,6 +42,7 @@ from tonecheck.detect.classifier.manifest import (
     EncoderInfo,
     Manifest,
     file_sha256,
+    read_manifest,
 )
 from tonecheck.detect.classifier.units import units
 from tonecheck.detect.rules.detector import RuleDetector
@@ -387,6 +388,14 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     return Encoder(enc_dir, top_layers=top_path), tuned.head
 
 
+def training_record(trained: Manifest | None, parts: dict[str, list[Row]]) -> tuple[str, dict[str, int]]:
+    """The training data's hash and row counts for the manifest: the weights' own when only thresholds change."""
+    # --policy-only keeps the weights, so the manifest keeps what they were trained on, not today's data.
+    if trained is not None:
+        return trained.training_data_sha256, dict(trained.training_rows)
+    return rows_sha256([r for rows in parts.values() for r in rows]), {name: len(rows) for name, rows in parts.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Train, calibrate, choose thresholds on dev, and write the head and its manifest."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -461,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     levels = sensitivity_levels((dev_rows, dev_parsed, rule_hits, model_hits), policy)
     print("sensitivity:", json.dumps(levels))
 
+    data_sha, data_rows = training_record(read_manifest(args.out) if args.policy_only else None, parts)
     head.save(args.out / HEAD_FILE)
     manifest = Manifest(
         version=f"tone-head-{__version__}-{file_sha256(args.out / HEAD_FILE)[:8]}",
@@ -476,9 +486,8 @@ def main(argv: list[str] | None = None) -> int:
         calm_veto=policy.calm_veto,
         heat_threshold=policy.heat_threshold,
         seed=SEED,
-        training_data_sha256=rows_sha256(train_rows),
-        training_rows={**{name: len(rows) for name, rows in parts.items()}, "dev": len(dev_rows),
-                       "real_calm_dev": len(real_rows)},
+        training_data_sha256=data_sha,
+        training_rows={**data_rows, "dev": len(dev_rows), "real_calm_dev": len(real_rows)},
         metrics={"dev": dev_metrics},
     )
     (args.out / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
