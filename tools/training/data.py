@@ -57,9 +57,10 @@ DEV_WRITERS = frozenset({"w6"})
 # meets; they are never trained on. A set joins this list only after its one blind scoring.
 BLIND_DIR = REPO_ROOT / "models" / "blind-test"
 SPENT_BLIND = ("blind-2026-12", "blind-2026-12b", "blind-2026-12c", "blind-2026-12d")
-# Every set already scored as blind (blind-2026-12d was scored on 2026-12-03 for tone-head f0e66f17, and
-# joined SPENT_BLIND at the next training run). A set scored for a release is added here at once.
-SCORED_BLIND = SPENT_BLIND
+# Every set already scored as blind. blind-2026-12d was scored for tone-head f0e66f17 and joined
+# SPENT_BLIND at the next training run; blind-2026-12e was scored on 2026-12-03 for the same model with
+# that day's rules, and joins SPENT_BLIND at the next training run. A set is added here at its scoring.
+SCORED_BLIND = (*SPENT_BLIND, "blind-2026-12e")
 
 
 def spent_blind_rows(blind_dir: Path = BLIND_DIR) -> list[Row]:
