@@ -8,6 +8,7 @@ its workers from it instead, so a worker is ready as soon as it has forked.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -98,6 +99,9 @@ def serve_forked(options: dict[str, Any], settings: Settings) -> int:
     loaded.seconds = time.perf_counter() - began
     log.info("engine loaded once for %d workers in %.2f s: model=%s rules=%s", options["workers"],
              loaded.seconds, loaded.engine.versions.model, loaded.engine.versions.rules)
+    # Everything loaded so far lives as long as the process: out of the collector's sight, a worker's
+    # garbage collections no longer write to those objects' pages, which would copy them one by one.
+    gc.freeze()
     supervisor = Multiprocess(config, sockets=[sock])
     # uvicorn has no switch for its start method; its Process looks `get_subprocess` up in this module
     # each time it starts a worker (at start, on a restart and on SIGHUP).
