@@ -116,10 +116,24 @@ def child_workers(pid: int) -> list[int]:
 
 
 def rss_bytes(pid: int) -> int:
-    """Resident memory of a server: the process and its uvicorn workers."""
+    """Resident memory of a server: the process and its uvicorn workers, each counted whole."""
     total = 0
     for p in [pid, *child_workers(pid)]:
         for line in Path(f"/proc/{p}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def pss_bytes(pid: int) -> int:
+    """Proportional memory of a server and its workers: pages they share are counted once, as the host is charged.
+
+    Forked workers share the loaded models with the supervisor, so summed RSS counts those pages once per
+    process and rises as a worker merely reads more of them; PSS does not.
+    """
+    total = 0
+    for p in [pid, *child_workers(pid)]:
+        for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 total += int(line.split()[1]) * 1024
     return total
