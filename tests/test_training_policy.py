@@ -102,7 +102,8 @@ def test_policy_only_keeps_the_training_record_of_the_weights_it_keeps() -> None
 
     parts = {"writers": [Row("w-1", "A row added after training.", (), False)], "corpus_train": []}
     shipped = read_manifest(Settings().model_dir)
-    sha, rows = training_record(shipped, parts)
+    flat = [r for rows in parts.values() for r in rows]
+    sha, rows = training_record(shipped, parts, flat)
     assert sha == shipped.training_data_sha256 and rows == shipped.training_rows
-    fresh_sha, fresh_rows = training_record(None, parts)
+    fresh_sha, fresh_rows = training_record(None, parts, flat)
     assert fresh_rows == {"writers": 1, "corpus_train": 0} and fresh_sha != shipped.training_data_sha256

@@ -115,14 +115,19 @@ def child_workers(pid: int) -> list[int]:
     return found
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident memory of a server: the process and its uvicorn workers, each counted whole."""
+def _summed(pid: int, file: str, field: str) -> int:
+    """One kB field of /proc/PID/`file`, in bytes, summed over a server and its workers."""
     total = 0
     for p in [pid, *child_workers(pid)]:
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{p}/{file}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 total += int(line.split()[1]) * 1024
     return total
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a server: the process and its uvicorn workers, each counted whole."""
+    return _summed(pid, "status", "VmRSS")
 
 
 def pss_bytes(pid: int) -> int:
@@ -131,9 +136,4 @@ def pss_bytes(pid: int) -> int:
     Forked workers share the loaded models with the supervisor, so summed RSS counts those pages once per
     process and rises as a worker merely reads more of them; PSS does not.
     """
-    total = 0
-    for p in [pid, *child_workers(pid)]:
-        for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                total += int(line.split()[1]) * 1024
-    return total
+    return _summed(pid, "smaps_rollup", "Pss")

@@ -388,12 +388,13 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     return Encoder(enc_dir, top_layers=top_path), tuned.head
 
 
-def training_record(trained: Manifest | None, parts: dict[str, list[Row]]) -> tuple[str, dict[str, int]]:
+def training_record(trained: Manifest | None, parts: dict[str, list[Row]],
+                    train_rows: list[Row]) -> tuple[str, dict[str, int]]:
     """The training data's hash and row counts for the manifest: the weights' own when only thresholds change."""
     # --policy-only keeps the weights, so the manifest keeps what they were trained on, not today's data.
     if trained is not None:
         return trained.training_data_sha256, dict(trained.training_rows)
-    return rows_sha256([r for rows in parts.values() for r in rows]), {name: len(rows) for name, rows in parts.items()}
+    return rows_sha256(train_rows), {name: len(rows) for name, rows in parts.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -470,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     levels = sensitivity_levels((dev_rows, dev_parsed, rule_hits, model_hits), policy)
     print("sensitivity:", json.dumps(levels))
 
-    data_sha, data_rows = training_record(read_manifest(args.out) if args.policy_only else None, parts)
+    data_sha, data_rows = training_record(read_manifest(args.out) if args.policy_only else None, parts, train_rows)
     head.save(args.out / HEAD_FILE)
     manifest = Manifest(
         version=f"tone-head-{__version__}-{file_sha256(args.out / HEAD_FILE)[:8]}",

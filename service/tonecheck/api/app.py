@@ -57,7 +57,7 @@ CHECK_THREADS = 4
 # uvicorn's code for "the worker failed to start": its supervisor then stops instead of restarting forever.
 _STARTUP_FAILURE = 3
 
-__all__ = ["CHECK_THREADS", "create_app", "error_json"]
+__all__ = ["CHECK_THREADS", "configure_logging", "create_app", "error_json"]
 
 
 class AddinFiles(StaticFiles):
@@ -132,6 +132,15 @@ async def _load_in_background(app: FastAPI, settings: Settings,
         log.critical("the engine failed to load (%s: %s); this worker exits", type(exc).__name__, exc)
         logging.shutdown()
         os._exit(_STARTUP_FAILURE)  # nothing is in flight that needs the engine; every check got a 503
+
+
+def configure_logging(settings: Settings) -> None:
+    """The service's log format, with uvicorn's access log off."""
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Our request log replaces uvicorn's access log, whose line carries the client address and the raw
+    # path with its query string; ours carries an id, the route, sizes, verdict and timing only.
+    logging.getLogger("uvicorn.access").disabled = True
 
 
 def create_app(

@@ -26,14 +26,6 @@ _FORK = multiprocessing.get_context("fork")
 log = logging.getLogger("tonecheck.http")  # the name one worker logs a failed load under
 
 
-def configure_logging(settings: Settings) -> None:
-    """The service's log format; uvicorn's access log is off, as in tonecheck.api.main."""
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Its line carries the client address and the raw path with its query string; ours does not.
-    logging.getLogger("uvicorn.access").disabled = True
-
-
 @dataclass
 class Loaded:
     """The engine the supervisor loaded, filled in before any worker forks."""
@@ -83,6 +75,8 @@ def serve_forked(options: dict[str, Any], settings: Settings) -> int:
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess, multiprocess
+
+    from tonecheck.api.app import configure_logging
 
     configure_logging(settings)
     loaded = Loaded()
