@@ -27,6 +27,9 @@ class Row:
     text: str
     labels: tuple[str, ...]
     hold: bool
+    # A writer's problem sentences (exact substrings, with their labels): training then knows which
+    # sentence of a flagged email carries the labels, instead of inferring it from the email's label.
+    spans: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def targets(self) -> list[float]:
         """0/1 per category, in CATEGORIES order."""
@@ -56,11 +59,9 @@ DEV_WRITERS = frozenset({"w6"})
 # They are whole realistic emails from independent writers, so thresholds see the calm mail the product
 # meets; they are never trained on. A set joins this list only after its one blind scoring.
 BLIND_DIR = REPO_ROOT / "models" / "blind-test"
-SPENT_BLIND = ("blind-2026-12", "blind-2026-12b", "blind-2026-12c", "blind-2026-12d")
-# Every set already scored as blind. blind-2026-12d was scored for tone-head f0e66f17 and joined
-# SPENT_BLIND at the next training run; blind-2026-12e was scored on 2026-12-03 for the same model with
-# that day's rules, and joins SPENT_BLIND at the next training run. A set is added here at its scoring.
-SCORED_BLIND = (*SPENT_BLIND, "blind-2026-12e")
+SPENT_BLIND = ("blind-2026-12", "blind-2026-12b", "blind-2026-12c", "blind-2026-12d", "blind-2026-12e")
+# Every set already scored as blind. A set joins SPENT_BLIND at the first training run after its scoring.
+SCORED_BLIND = SPENT_BLIND
 
 
 def spent_blind_rows(blind_dir: Path = BLIND_DIR) -> list[Row]:
@@ -75,7 +76,8 @@ PUBLIC_DEV_PER_SOURCE = 500
 
 
 def _writer_row(writer: str, rid: str, d: dict) -> Row:
-    return Row(f"{writer}-{rid}", d["text"], tuple(d["labels"]), bool(d["hold"]))
+    spans = tuple((s["text"], tuple(s["labels"])) for s in d.get("problem_spans") or [])
+    return Row(f"{writer}-{rid}", d["text"], tuple(d["labels"]), bool(d["hold"]), spans)
 
 
 def writer_rows(dev: bool, writers_dir: Path = WRITERS_DIR) -> list[Row]:
