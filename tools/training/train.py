@@ -11,6 +11,7 @@ import argparse
 import copy
 import json
 import random
+import re
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -112,6 +113,55 @@ def bag_sentences(parsed: list[Parsed]) -> tuple[list[str], list[int]]:
         texts += sents
         owners += [i] * len(sents)
     return texts, owners
+
+
+def _located(span: str, text: str) -> tuple[int, int] | None:
+    """Where a writer's problem sentence sits in the parsed text, whatever cleanup did to its whitespace."""
+    m = re.search(r"\s+".join(map(re.escape, span.split())), text)
+    return (m.start(), m.end()) if m else None
+
+
+def unit_targets(row: Row, parsed: Parsed) -> list[list[float]] | None:
+    """Targets for each judged unit of a row from its problem sentences, or None to keep the row one bag.
+
+    A unit takes the labels of every problem sentence covering most of it (or most of which it covers);
+    the others are calm. A problem sentence no unit takes is a fragment left to the rules. When one cannot
+    be found in the parsed text, the row stays a bag.
+    """
+    spans = [(_located(text, parsed.doc.text), labels) for text, labels in row.spans]
+    if not spans or any(where is None for where, _ in spans):
+        return None
+    out = []
+    for unit in units(parsed):
+        labels: set[str] = set()
+        for (start, end), span_labels in spans:
+            overlap = min(unit.end, end) - max(unit.start, start)
+            if overlap > 0.5 * min(unit.end - unit.start, end - start):
+                labels |= set(span_labels)
+        out.append([1.0 if c.value in labels else 0.0 for c in CATEGORIES])
+    return out
+
+
+def training_bags(rows: list[Row], parsed: list[Parsed]) -> tuple[list[str], list[int], np.ndarray]:
+    """Unit texts, their bag, and each bag's targets: a row whose problem sentences are known is one bag per unit.
+
+    Multi-instance learning on a whole flagged email only says "some sentence here is the problem"; it
+    never teaches that the calm explanation beside the problem sentence is calm. The writers named the
+    problem sentences, so those rows are supervised sentence by sentence.
+    """
+    texts, owners, targets = [], [], []
+    for row, p in zip(rows, parsed, strict=True):
+        per_unit = unit_targets(row, p) if row.spans else None
+        if per_unit is None:
+            texts += judged_texts([p]) or [p.cleaned.text.strip() or "."]
+            owners += [len(targets)] * (len(texts) - len(owners))
+            targets.append(row.targets())
+            continue
+        for unit, y in zip(units(p), per_unit, strict=True):
+            texts.append(unit.text)
+            owners.append(len(targets))
+            targets.append(y)
+    return texts, owners, np.array(targets, dtype=np.float32)
 
 
 def detector_findings(parsed: list[Parsed], probs: np.ndarray, owners: list[int]) -> list[list[Finding]]:
@@ -377,8 +427,8 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     began = time.time()
     train_parsed = parse_rows(nlp, train_rows, max_sentences)
     print(f"parsed in {time.time() - began:.0f} s", flush=True)
-    t_texts, t_owners = bag_sentences(train_parsed)
-    t_y = np.array([r.targets() for r in train_rows], dtype=np.float32)
+    t_texts, t_owners, t_y = training_bags(train_rows, train_parsed)
+    print(f"{len(t_y)} bags from {len(train_rows)} rows (rows with known problem sentences split by unit)", flush=True)
     top_path.unlink(missing_ok=True)
     if not args.top_layers:
         return encoder, train_head(encoder.embed(t_texts), t_owners, t_y, encoder.dim)
