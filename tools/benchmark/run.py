@@ -28,7 +28,6 @@ from tools.benchmark.report import (
     load_average,
     machine,
     naive_p50,
-    ratio,
     summary,
     table,
     target_values,
@@ -61,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _in_process(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) -> tuple[dict[str, Any], dict]:
+def _in_process(args: argparse.Namespace, emails: dict, deadline: float,
+                templates: list[Path]) -> tuple[dict[str, Any], dict]:
     """Latency per email through the engine, the naive stack interleaved, the naive batch rate; and the settings."""
     import torch
 
@@ -100,23 +100,19 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float, tmp: Pa
     naive_sum = {name: {s: summary(samples[name].by_size[s]) for s in SIZES} for name in systems if
                  name != "tonecheck"}
     words = {s: round(sum(e.words for e in emails[s]) / len(emails[s])) for s in SIZES}
-    ratios = {}
-    for s in SIZES:
-        best = naive_p50({"naive": naive_sum}, s)
-        ratios[s] = ratio(ours[s]["p50"], best and best[1])
     per_email = [(e.words, _median_for(samples["tonecheck"].by_size[e.size], emails[e.size], e, rounds_done))
                  for s in SIZES for e in emails[s]]
     out: dict[str, Any] = {
         "engine_build_s": round(build_s, 2), "rounds": rounds_done, "words": words, "tonecheck": ours,
-        "naive": naive_sum, "naive_stack": naive_info, "ratio_p50": ratios,
+        "naive": naive_sum, "naive_stack": naive_info,
         "ms_per_100_words": {s: round(ours[s]["p50"] / words[s] * 100, 2) for s in SIZES},
         "linear_fit": linear_fit(per_email),
     }
-    if naive_info and "batch" not in args.skip and time.monotonic() < deadline:
+    if naive_info and templates and time.monotonic() < deadline:
         # The naive batch rate: the naive stack over the first templates of the batch folder, read and checked
         # one at a time in this process, at the thread count of the naive p50 (models loaded and warm: the
         # rate compares with `tonecheck check`'s emails/s after start-up). Judged sentences found beforehand.
-        paths = write_templates(tmp / "naive-templates", min(args.templates, NAIVE_BATCH_TEMPLATES), emails)
+        paths = templates[:NAIVE_BATCH_TEMPLATES]
         judged = {t: judged_sentences(engine, t) for t in {p.read_text(encoding="utf-8") for p in paths}}
         name = naive_p50({"naive": naive_sum}, "typical")[0]
         systems[name][1]()  # that configuration's thread count
@@ -180,13 +176,13 @@ def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) ->
     }
 
 
-def _batch(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) -> dict[str, Any]:
+def _batch(deadline: float, tmp: Path, templates: list[Path]) -> dict[str, Any]:
     """`tonecheck check` over one file (start-up cost) and over the template folder."""
     from tools.benchmark.processes import run_check
 
-    one, many = tmp / "one", tmp / "templates"
-    write_templates(one, 1, emails)
-    write_templates(many, args.templates, emails)
+    one, many = tmp / "one", templates[0].parent
+    one.mkdir()
+    (one / templates[0].name).write_bytes(templates[0].read_bytes())
     limit = max(60.0, deadline - time.monotonic())
     startup = run_check(one, {}, tmp / "one.json", limit)
     out: dict[str, Any] = {"startup_s": round(startup.seconds, 2)}
@@ -221,11 +217,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                    "cold_starts": args.cold_starts, "emails": {s: len(emails[s]) for s in SIZES}},
     }
     with tempfile.TemporaryDirectory(prefix="tonecheck-bench-") as tmp:
-        result["in_process"], result["settings"] = _in_process(args, emails, deadline, Path(tmp))
+        # One template folder: `tonecheck check` runs over all of it, the naive batch rate over its first files.
+        templates = [] if "batch" in args.skip else write_templates(Path(tmp) / "templates", args.templates, emails)
+        result["in_process"], result["settings"] = _in_process(args, emails, deadline, templates)
         if "http" not in args.skip:
             result["http"] = _http(args, emails, deadline, Path(tmp))
-        if "batch" not in args.skip:
-            result["batch"] = _batch(args, emails, deadline, Path(tmp))
+        if templates:
+            result["batch"] = _batch(deadline, Path(tmp), templates)
     result["load_average"]["end"] = load_average()
     result["timed_out"] = time.monotonic() > deadline
     result["targets"] = judge(*target_values(result))
