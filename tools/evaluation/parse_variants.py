@@ -25,7 +25,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
-from tonecheck.detect.rules.builtins import _shouted
+from tonecheck.detect.rules.builtins import shouted
 from tonecheck.detect.rules.detector import RuleDetector
 from tonecheck.detect.rules.schema import RuleSpec
 from tonecheck.parse import line_breaks
@@ -193,8 +193,6 @@ class Watcher:
 
     def needs_parse(self, doc: Doc) -> bool:
         """Whether any rule could match `doc` on the full parse."""
-        if self.detector._phrases(doc) or self._patterns(doc):  # noqa: SLF001
+        if self.detector.surface_hits(doc) or self._patterns(doc):
             return True
-        if any(p.search(doc.text) for patterns in self.detector._regex.values() for p in patterns):  # noqa: SLF001
-            return True
-        return any(s.builtin == "shouting" for s in self.specs) and sum(1 for t in doc if _shouted(t.text)) >= 2
+        return any(s.builtin == "shouting" for s in self.specs) and sum(1 for t in doc if shouted(t.text)) >= 2

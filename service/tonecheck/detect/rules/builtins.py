@@ -20,7 +20,7 @@ _MIN_SHOUTED = 2
 _QUOTES = frozenset({'"', "\u201c", "\u201d", "``", "\'\'", "`"})
 
 
-def _shouted(token_text: str) -> bool:
+def shouted(token_text: str) -> bool:
     """True for a word written in capitals for emphasis rather than as an acronym or a notice label."""
     if len(token_text) < 2 or not token_text.isalpha() or not token_text.isupper():
         return False
@@ -43,7 +43,7 @@ def _quoted(sent: Span) -> list[bool]:
 def shouting(sent: Span) -> list[tuple[int, int]]:
     """Several words in capitals in one sentence: a span from the first to the last of them."""
     quoted = _quoted(sent)
-    tokens = [t for t, q in zip(sent, quoted, strict=True) if not q and _shouted(t.text)]
+    tokens = [t for t, q in zip(sent, quoted, strict=True) if not q and shouted(t.text)]
     hits = [t.i for t in tokens]
     # One word twice is a name or an acronym ("an SSSI ... as an SSSI"); shouting needs two different words.
     if len({t.text for t in tokens}) < _MIN_SHOUTED:

@@ -63,6 +63,10 @@ class RuleDetector:
         if spec.unless:
             self._unless.add(spec.id, spec.unless)
 
+    def surface_hits(self, doc: Doc) -> bool:
+        """Whether a phrase or regex rule matches anywhere in `doc`: the patterns that need no parse."""
+        return bool(self._phrases(doc)) or any(p.search(doc.text) for ps in self._regex.values() for p in ps)
+
     def _raw_matches(self, doc: Doc, sentences: tuple[Span, ...]) -> Iterator[tuple[str, int, int, list[int]]]:
         """(rule id, start token, end token, matched token ids) from every kind of pattern."""
         strings = doc.vocab.strings
