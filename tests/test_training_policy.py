@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from tonecheck.combine import Policy
 from tonecheck.detect.classifier.detector import findings
 from tonecheck.detect.classifier.units import units
 from tonecheck.findings import CATEGORIES, Category
@@ -107,3 +108,14 @@ def test_policy_only_keeps_the_training_record_of_the_weights_it_keeps() -> None
     assert sha == shipped.training_data_sha256 and rows == shipped.training_rows
     fresh_sha, fresh_rows = training_record(None, parts, flat)
     assert fresh_rows == {"writers": 1, "corpus_train": 0} and fresh_sha != shipped.training_data_sha256
+
+
+def test_model_version_names_the_weights_and_changes_with_the_thresholds() -> None:
+    from tools.training.train import model_version
+
+    head = "f0e66f17" + "0" * 56
+    base = Policy(dict.fromkeys(CATEGORIES, 0.75), calm_veto=0.1, heat_threshold=0.9)
+    moved = Policy({**base.thresholds, Category.BLAME: 0.8}, calm_veto=0.1, heat_threshold=0.9)
+    assert model_version(head, base).startswith("tone-head-") and "-f0e66f17-t" in model_version(head, base)
+    assert model_version(head, base) == model_version(head, Policy(dict(base.thresholds), 0.1, 0.9))
+    assert model_version(head, base) != model_version(head, moved)

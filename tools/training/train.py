@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import random
 import re
@@ -438,6 +439,14 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     return Encoder(enc_dir, top_layers=top_path), tuned.head
 
 
+def model_version(head_sha256: str, policy: Policy) -> str:
+    """The weights' hash and the thresholds' hash: a release that only re-chooses thresholds is still a new model."""
+    chosen = {"thresholds": {c.value: t for c, t in policy.thresholds.items()}, "calm_veto": policy.calm_veto,
+              "heat_threshold": policy.heat_threshold}
+    digest = hashlib.sha256(json.dumps(chosen, sort_keys=True).encode("utf-8")).hexdigest()
+    return f"tone-head-{__version__}-{head_sha256[:8]}-t{digest[:4]}"
+
+
 def training_record(trained: Manifest | None, parts: dict[str, list[Row]],
                     train_rows: list[Row]) -> tuple[str, dict[str, int]]:
     """The training data's hash and row counts for the manifest: the weights' own when only thresholds change."""
@@ -524,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     data_sha, data_rows = training_record(read_manifest(args.out) if args.policy_only else None, parts, train_rows)
     head.save(args.out / HEAD_FILE)
     manifest = Manifest(
-        version=f"tone-head-{__version__}-{file_sha256(args.out / HEAD_FILE)[:8]}",
+        version=model_version(file_sha256(args.out / HEAD_FILE), policy),
         encoder=EncoderInfo(package=ENCODER_PACKAGE, version=encoder_version(),
                             weights_sha256=weights_sha256(enc_dir), pooling="mean, L2-normalised",
                             max_tokens=MAX_TOKENS, fine_tuned_layers=args.top_layers,
