@@ -60,8 +60,9 @@ DEV_WRITERS = frozenset({"w6"})
 # meets; they are never trained on. A set joins this list only after its one blind scoring.
 BLIND_DIR = REPO_ROOT / "models" / "blind-test"
 SPENT_BLIND = ("blind-2026-12", "blind-2026-12b", "blind-2026-12c", "blind-2026-12d", "blind-2026-12e")
-# Every set already scored as blind. A set joins SPENT_BLIND at the first training run after its scoring.
-SCORED_BLIND = SPENT_BLIND
+# Every set already scored as blind. A set joins SPENT_BLIND at the first training run after its scoring;
+# blind-2026-12f was scored on 2026-12-03 for tone-head-0.1.0-f0e66f17-tc496.
+SCORED_BLIND = (*SPENT_BLIND, "blind-2026-12f")
 
 
 def spent_blind_rows(blind_dir: Path = BLIND_DIR) -> list[Row]:
