@@ -51,9 +51,11 @@ _STATUS: list[tuple[type[TonecheckError], int]] = [
     (CheckTimeout, 503),
     (Overloaded, 503),
 ]
-# Threads that run checks in each worker. The work is CPU-bound and mostly holds the GIL, so more threads
-# only add latency; a bounded pool also means a request still queued when its timeout passes never runs.
-CHECK_THREADS = 4
+# One thread runs checks in each worker (workers use the other cores). The work is CPU-bound and mostly
+# holds the GIL: with four threads the event loop waited its turn behind them, and at 3x capacity even
+# the 503s of shed requests took 2.6-4 s (`make load --overload 3`); with one, they take ~15 ms. A
+# bounded pool also means a request still queued when its timeout passes never runs.
+CHECK_THREADS = 1
 # uvicorn's code for "the worker failed to start": its supervisor then stops instead of restarting forever.
 _STARTUP_FAILURE = 3
 

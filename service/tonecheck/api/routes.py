@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from pydantic import ValidationError
 
 from tonecheck.api import metrics
-from tonecheck.api.admission import tokens_of
+from tonecheck.api.admission import cost_of
 from tonecheck.api.middleware import error_json
 from tonecheck.cleanup import ContentType
 from tonecheck.engine import EmailInput, Engine, Report
@@ -145,7 +145,7 @@ async def _run(request: Request, eng: Engine, emails: list[EmailInput]) -> list[
     queued when its time is up is cancelled and never runs. Either way the response does not wait.
     """
     settings = request.app.state.settings
-    ticket = request.app.state.admission.admit(sum(tokens_of(e.text) for e in emails))
+    ticket = request.app.state.admission.admit(cost_of([e.text for e in emails]))
     job = partial(ticket.run, partial(eng.check_many, emails, settings.max_tokens))
     pool = getattr(request.app.state, "pool", None)  # None (no lifespan ran): the loop's default executor
     future = asyncio.get_running_loop().run_in_executor(pool, job)
