@@ -7,7 +7,10 @@ It starts the server itself on a free 127.0.0.1 port, with the caller's settings
    memory is read (the baseline);
 2. paced: `--rate` requests a second for `--duration` seconds (open loop: a slow answer never delays
    the next request), with p50/p95/p99 latency and errors;
-3. soak: the rest of `--total` requests as fast as `--concurrency` clients go; then memory again.
+3. soak: the rest of `--total` requests as fast as `--concurrency` clients go; then memory again;
+4. with `--overload F`: 100 requests one at a time (the time of one check), then F times the soak's rate,
+   open loop, for `--overload-duration` seconds. Admitted requests must keep p95 within the shedding
+   budget plus one check, shed ones must get their 503 within 50 ms, and nothing may fail otherwise.
 
 A 503 `overloaded` (the service shedding a check whose expected wait passed TONECHECK_SHED_AFTER_S) is
 counted apart, with its own latency, and is not an error: it is the designed answer to overload, and
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import httpx
 
+from tonecheck.settings import Settings
 from tools.devserver import ServerFailed, local_server, pss_bytes, rss_bytes
 
 __all__ = ["MIX", "Phase", "main", "pss_bytes", "rss_bytes"]
@@ -161,7 +165,8 @@ async def _closed(client: httpx.AsyncClient, phase: Phase, count: int, concurren
 
 async def _drive(base: str, args: argparse.Namespace, pid: int) -> dict:
     deadline = time.monotonic() + args.time_limit
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    # Room for every request of an overload in flight at once: a client-side queue would delay the 503s.
+    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=50)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
         warmup = Phase("warm-up")
         await _closed(client, warmup, args.warmup, args.concurrency, deadline)
@@ -174,9 +179,19 @@ async def _drive(base: str, args: argparse.Namespace, pid: int) -> dict:
         await _closed(client, soak, max(0, args.total - paced_count), args.concurrency, deadline)
         await asyncio.sleep(1)
         rss_after, pss_after = rss_bytes(pid), pss_bytes(pid)
+        extra = {}
+        if args.overload and soak.seconds:
+            single = Phase("one-at-a-time")
+            await _closed(client, single, 100, 1, deadline)
+            over = Phase("overload")
+            rate = args.overload * soak.requests / soak.seconds
+            await _paced(client, over, int(rate * args.overload_duration), rate, deadline)
+            extra = {"one_at_a_time": single.summary(), "overload": over.summary(),
+                     "overload_rate_per_s": round(rate, 1)}
     measured = paced.requests + soak.requests
     growth = (pss_after - pss_before) / pss_before
     return {
+        **extra,
         "warmup": warmup.summary(), "paced": paced.summary(), "soak": soak.summary(),
         "measured_requests": measured,
         "errors": paced.error_count() + soak.error_count() + warmup.error_count(),
@@ -204,14 +219,40 @@ def build_parser() -> argparse.ArgumentParser:
                         help="percent of PSS growth that fails (summed RSS would count pages the forked workers "
                         "share once per worker, and rise as they merely read them)")
     parser.add_argument("--time-limit", type=float, default=900.0, help="seconds after which it stops anyway")
+    parser.add_argument("--overload", type=float, default=0.0,
+                        help="after the soak, this many times its rate for --overload-duration s (0: no overload)")
+    parser.add_argument("--overload-duration", type=float, default=20.0, help="seconds of the overload phase")
+    parser.add_argument("--shed-after", type=float, help="the server's TONECHECK_SHED_AFTER_S (default: its own)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     return parser
+
+
+SHED_ANSWER_MS = 50.0  # issue 13: a shed request gets its 503 within this
+
+
+def overload_failures(result: dict, budget_s: float) -> list[str]:
+    """What the overload phase got wrong, if anything: every figure judged against issue 13's targets."""
+    over, one = result["overload"], result["one_at_a_time"]
+    bound = budget_s * 1000 + one["p95_ms"]
+    failures = []
+    if over["errors"] or one["errors"]:
+        failures.append(f"{over['errors'] + one['errors']} requests failed other than by shedding")
+    if not over["shed"]:
+        failures.append("nothing was shed, so the phase was no overload")
+    if over["p95_ms"] > bound:
+        failures.append(f"admitted p95 {over['p95_ms']} ms > budget + one check {bound:.0f} ms")
+    if over["shed_p95_ms"] > SHED_ANSWER_MS:
+        failures.append(f"shed p95 {over['shed_p95_ms']} ms > {SHED_ANSWER_MS:.0f} ms")
+    return failures
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the load test; 0 when there were no errors and memory stayed flat."""
     args = build_parser().parse_args(argv)
     env = {"TONECHECK_USE_CLASSIFIER": "false"} if args.rules_only else {}
+    if args.shed_after is not None:
+        env["TONECHECK_SHED_AFTER_S"] = str(args.shed_after)
+    budget_s = args.shed_after if args.shed_after is not None else Settings().shed_after_s
     with tempfile.TemporaryDirectory() as tmp, \
             local_server(Path(tmp), "--workers", str(args.workers), env=env) as server:
         base = server.base
@@ -231,10 +272,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  PSS {result['pss_before_mb']} MB after warm-up -> {result['pss_after_mb']} MB after "
           f"{result['measured_requests']} requests ({result['pss_growth_pct']:+.2f}%); summed RSS "
           f"{result['rss_before_mb']} -> {result['rss_after_mb']} MB")
+    overload = []
+    if "overload" in result:
+        over, one = result["overload"], result["one_at_a_time"]
+        print(f"  one at a time: p50 {one['p50_ms']} ms, p95 {one['p95_ms']} ms; overload at "
+              f"{result['overload_rate_per_s']}/s ({args.overload}x the soak's rate): {over['requests']} requests, "
+              f"admitted {over['requests'] - over['shed']} (p95 {over['p95_ms']} ms), shed {over['shed']} "
+              f"(p95 {over['shed_p95_ms']} ms, max {over['shed_max_ms']} ms), errors {over['errors']}")
+        overload = overload_failures(result, budget_s)
+        result["overload_failures"] = overload
+        for failure in overload:
+            print(f"  overload: {failure}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     failed = (result["errors"] > 0 or result["pss_growth_pct"] >= args.max_growth or result["timed_out"]
-              or result["measured_requests"] < args.total)
+              or result["measured_requests"] < args.total or bool(overload))
     print("  result:", "FAIL" if failed else "ok")
     return 1 if failed else 0
 
