@@ -110,10 +110,15 @@ def bag_sentences(parsed: list[Parsed]) -> tuple[list[str], list[int]]:
     """
     texts, owners = [], []
     for i, p in enumerate(parsed):
-        sents = judged_texts([p]) or [p.cleaned.text.strip() or "."]
+        sents = _bag_texts(p)
         texts += sents
         owners += [i] * len(sents)
     return texts, owners
+
+
+def _bag_texts(p: Parsed) -> list[str]:
+    """A row's judged unit texts, or its whole text as the stand-in when it has none."""
+    return judged_texts([p]) or [p.cleaned.text.strip() or "."]
 
 
 def _located(span: str, text: str) -> tuple[int, int] | None:
@@ -153,8 +158,8 @@ def training_bags(rows: list[Row], parsed: list[Parsed]) -> tuple[list[str], lis
     texts, owners, targets = [], [], []
     for row, p in zip(rows, parsed, strict=True):
         per_unit = unit_targets(row, p) if row.spans else None
-        if per_unit is None:
-            texts += judged_texts([p]) or [p.cleaned.text.strip() or "."]
+        if not per_unit:  # no named sentence found, or no judged unit at all: one bag, as before
+            texts += _bag_texts(p)
             owners += [len(targets)] * (len(texts) - len(owners))
             targets.append(row.targets())
             continue
