@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tonecheck.api import metrics
-from tonecheck.api.admission import PER_EMAIL_TOKENS, PRIOR_SECONDS_PER_TOKEN, Admission, Overloaded, cost_of, tokens_of
+from tonecheck.api.admission import (
+    NOTHING,
+    PRIOR_FIXED_S,
+    PRIOR_PER_WORD_S,
+    PRIOR_WAIT_RATIO,
+    Admission,
+    Cost,
+    CostModel,
+    Overloaded,
+    WaitRatio,
+    cost_of,
+    words_of,
+)
 from tonecheck.api.app import create_app
 from tonecheck.engine import Engine
 from tonecheck.settings import Settings
@@ -28,38 +41,85 @@ class Clock:
         return self.now
 
 
+def _words_for(seconds: float) -> Cost:
+    """One email whose predicted run time at the priors is `seconds`."""
+    return Cost(1, round((seconds - PRIOR_FIXED_S) / PRIOR_PER_WORD_S))
+
+
 def test_admission_idle_worker_admits_even_a_big_check() -> None:
     admission = Admission(budget_s=0.1)
-    ticket = admission.admit(100_000)  # far past the budget alone, but nothing waits ahead of it
-    assert admission.queued_tokens == 100_000
+    ticket = admission.admit(Cost(1, 100_000))  # far past the budget alone, but nothing waits ahead of it
+    assert admission.queued == Cost(1, 100_000)
     ticket.release()
-    assert admission.queued_tokens == 0 and admission.running == 0
+    assert admission.queued == NOTHING and admission.running == 0
 
 
-def test_admission_sheds_when_the_queue_would_pass_the_budget() -> None:
+def test_admission_sheds_when_the_likely_wait_would_pass_the_budget() -> None:
     admission = Admission(budget_s=1.0)
-    per_second = round(1 / PRIOR_SECONDS_PER_TOKEN)
-    held = admission.admit(per_second // 2)  # half a second of work queued
-    second = admission.admit(per_second // 4)  # 0.75 s expected: admitted
+    # The prior wait ratio (1.15) pads each prediction: 0.4 s queued is likely 0.46 s.
+    held = admission.admit(_words_for(0.4))
+    second = admission.admit(_words_for(0.4))  # 0.8 s predicted, likely 0.92 s: admitted
     shed_before = metrics.SHED._value.get()
     with pytest.raises(Overloaded) as caught:
-        admission.admit(per_second // 2)  # 1.25 s expected: refused
+        admission.admit(_words_for(0.4))  # 1.2 s predicted, likely 1.38 s: refused
     assert caught.value.retry_after == 1 and caught.value.code == "overloaded"
     assert metrics.SHED._value.get() == shed_before + 1
     held.release()
     second.release()
-    admission.admit(per_second // 2).release()  # the queue drained: admitted again
+    admission.admit(_words_for(0.4)).release()  # the queue drained: admitted again
 
 
 def test_admission_budget_zero_never_sheds() -> None:
     admission = Admission(budget_s=0)
-    tickets = [admission.admit(1_000_000) for _ in range(5)]
+    tickets = [admission.admit(Cost(1, 1_000_000)) for _ in range(5)]
     assert admission.running == 5
     for t in tickets:
         t.release()
 
 
-def test_admission_learns_the_rate_from_each_check_it_runs() -> None:
+def test_cost_model_learns_fixed_and_per_word_parts_from_mixed_checks() -> None:
+    # A worker whose checks really cost 30 ms + 1 ms per word (far from the priors) learns both parts.
+    model = CostModel()
+    for words in [20, 400, 90, 250, 40, 150] * 10:
+        model.update(Cost(1, words), 0.030 + 0.001 * words)
+    assert model.fixed_s == pytest.approx(0.030, rel=0.05)
+    assert model.per_word_s == pytest.approx(0.001, rel=0.05)
+    # A batch of ten short emails is priced by its ten fixed parts, not by its few words.
+    assert model.seconds(Cost(10, 20)) > model.seconds(Cost(1, 200))
+
+
+def test_cost_model_with_one_email_length_keeps_the_prior_for_other_lengths() -> None:
+    # Only 90-word checks, each taking what the priors predict: the fit has nothing to move along the
+    # direction it never sees, so a long draft is still priced by the prior's per-word part.
+    model = CostModel()
+    typical = PRIOR_FIXED_S + 90 * PRIOR_PER_WORD_S
+    for _ in range(200):
+        model.update(Cost(1, 90), typical)
+    assert model.seconds(Cost(1, 90)) == pytest.approx(typical, rel=0.01)
+    assert model.seconds(Cost(1, 2_000)) == pytest.approx(PRIOR_FIXED_S + 2_000 * PRIOR_PER_WORD_S, rel=0.05)
+
+
+def test_cost_model_follows_a_slower_worker() -> None:
+    # Under overload every check runs twice as slow (the event loop takes its share): the fit follows.
+    model = CostModel()
+    for words in [60, 120] * 20:
+        model.update(Cost(1, words), 2 * (PRIOR_FIXED_S + words * PRIOR_PER_WORD_S))
+    assert model.seconds(Cost(1, 100)) == pytest.approx(2 * (PRIOR_FIXED_S + 100 * PRIOR_PER_WORD_S), rel=0.05)
+
+
+def test_wait_ratio_settles_at_its_quantile() -> None:
+    ratio = WaitRatio(quantile=0.9, start=1.0)
+    observed = [0.7 + 0.01 * i for i in range(61)]  # ratios 0.70 ... 1.30, evenly spread, in random order
+    rng = random.Random(7)
+    for _ in range(300):
+        rng.shuffle(observed)
+        for r in observed:
+            ratio.update(r, 1.0)
+    below = sum(1 for r in observed if r <= ratio.value) / len(observed)
+    assert 0.85 <= below <= 0.95
+
+
+def test_admission_learns_from_each_check_it_runs() -> None:
     clock = Clock()
     admission = Admission(budget_s=2.0, clock=clock)
 
@@ -69,33 +129,26 @@ def test_admission_learns_the_rate_from_each_check_it_runs() -> None:
             return "done"
         return job
 
-    assert admission.admit(1_000).run(work(2.0)) == "done"  # 2 ms per token observed
-    learned = admission.seconds_per_token
-    assert learned > PRIOR_SECONDS_PER_TOKEN
-    # Under load a check is slower (the event loop takes its share of the GIL): that is the drain rate now.
-    waiting = admission.admit(1_000)
-    admission.admit(1_000).run(work(4.0))
-    assert admission.seconds_per_token > learned
-    waiting.release(1.0)
-    assert admission.queued_tokens == 0
+    before = admission.expected_wait(Cost(1, 1_000))
+    assert admission.admit(Cost(1, 1_000)).run(work(2.0)) == "done"  # far slower than the prior
+    assert admission.expected_wait(Cost(1, 1_000)) > before
+    # The check waited 2 s against a prediction of ~0.44 s: the wait ratio rises too.
+    assert admission.ratio.value > PRIOR_WAIT_RATIO
+    assert admission.queued == NOTHING
 
 
 def test_admission_release_happens_once() -> None:
     admission = Admission(budget_s=1.0)
-    ticket = admission.admit(50)
+    ticket = admission.admit(Cost(1, 50))
     ticket.release()
     ticket.release()  # the done-callback and the job's finally may both try
-    assert admission.queued_tokens == 0 and admission.running == 0
+    assert admission.queued == NOTHING and admission.running == 0
 
 
-def test_admission_tokens_of_counts_words() -> None:
-    assert tokens_of("") == 1 and tokens_of("Thanks, see you Monday!") == 4
-
-
-def test_admission_cost_counts_each_emails_fixed_part() -> None:
-    # Ten two-word emails cost more than one twenty-word email: each check has a floor.
-    assert cost_of(["Thanks, Sam."] * 10) == 10 * (2 + PER_EMAIL_TOKENS)
-    assert cost_of(["word " * 20]) == 20 + PER_EMAIL_TOKENS < cost_of(["Thanks, Sam."] * 10)
+def test_admission_cost_counts_emails_and_words() -> None:
+    assert words_of("") == 1 and words_of("Thanks, see you Monday!") == 4
+    assert cost_of(["Thanks, Sam."] * 10) == Cost(10, 20)
+    assert cost_of(["word " * 20]) == Cost(1, 20)
 
 
 class _HeldEngine:
@@ -117,7 +170,8 @@ def test_api_overload_sheds_at_once_while_admitted_checks_still_run(rules_engine
     held = _HeldEngine(rules_engine)
     settings = Settings(use_classifier=False, shed_after_s=0.8, request_timeout_s=30)
     app = create_app(settings, engine_factory=lambda s: held)  # type: ignore[arg-type, return-value]
-    draft = "Thanks for your note, the refund is on its way. " * 60  # ~600 words: ~0.27 s at the prior rate, two queued ~0.54 s
+    # ~600 words: ~0.27 s at the priors, two queued ~0.54 s
+    draft = "Thanks for your note, the refund is on its way. " * 60
 
     async def scenario() -> tuple[list[httpx.Response], httpx.Response, bool]:
         transport = httpx.ASGITransport(app=app)
@@ -142,7 +196,7 @@ def test_api_overload_sheds_at_once_while_admitted_checks_still_run(rules_engine
     assert shed.status_code == 503 and shed.json()["error"]["code"] == "overloaded"
     assert int(shed.headers["Retry-After"]) >= 1
     assert [r.status_code for r in admitted] == [200, 200]
-    assert app.state.admission.queued_tokens == 0  # every ticket came back
+    assert app.state.admission.queued == NOTHING  # every ticket came back
 
 
 def test_api_metrics_exposes_counts_and_never_text(rules_engine: Engine) -> None:
@@ -158,7 +212,7 @@ def test_api_metrics_exposes_counts_and_never_text(rules_engine: Engine) -> None
     assert re.search(r'tonecheck_requests_total\{route="/v1/check",status="200"\} [1-9]', text)
     assert re.search(r'tonecheck_requests_total\{route="/v1/check",status="422"\} [1-9]', text)
     assert 'tonecheck_request_seconds_bucket{le="3.0",route="/v1/check"}' in text
-    for name in ("tonecheck_shed_total", "tonecheck_queue_tokens", "tonecheck_queue_checks",
+    for name in ("tonecheck_shed_total", "tonecheck_queue_words", "tonecheck_queue_checks",
                  "tonecheck_model_load_seconds"):
         assert name in text
     assert "key" not in re.sub(r"#.*", "", text)  # no per-key label
