@@ -42,6 +42,16 @@ def test_classifier_refuses_mismatched_files(tmp_path: Path, broken_file: str, c
         read_manifest(model)
 
 
+def test_classifier_refuses_a_hand_edited_threshold_that_keeps_the_old_version(tmp_path: Path):
+    model = tmp_path / "tone-head"
+    shutil.copytree(MODEL_DIR, model)
+    raw = json.loads((model / MANIFEST).read_text(encoding="utf-8"))
+    raw["thresholds"]["blame"] = round(raw["thresholds"]["blame"] - 0.1, 2)
+    (model / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"manifest.json: version .* does not name these weights and thresholds"):
+        read_manifest(model)
+
+
 def test_classifier_manifest_matches_shipped_files():
     manifest = read_manifest(MODEL_DIR)
     assert manifest.labels == ["told_you_so", "blame", "defensive", "heated"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import json
 import random
 import re
@@ -44,6 +43,7 @@ from tonecheck.detect.classifier.manifest import (
     EncoderInfo,
     Manifest,
     file_sha256,
+    policy_digest,
     read_manifest,
 )
 from tonecheck.detect.classifier.units import units
@@ -446,10 +446,9 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
 
 def model_version(head_sha256: str, policy: Policy) -> str:
     """The weights' hash and the thresholds' hash: a release that only re-chooses thresholds is still a new model."""
-    chosen = {"thresholds": {c.value: t for c, t in policy.thresholds.items()}, "calm_veto": policy.calm_veto,
-              "heat_threshold": policy.heat_threshold}
-    digest = hashlib.sha256(json.dumps(chosen, sort_keys=True).encode("utf-8")).hexdigest()
-    return f"tone-head-{__version__}-{head_sha256[:8]}-t{digest[:4]}"
+    digest = policy_digest({c.value: t for c, t in policy.thresholds.items()}, policy.calm_veto,
+                           policy.heat_threshold)
+    return f"tone-head-{__version__}-{head_sha256[:8]}-t{digest}"
 
 
 def training_record(trained: Manifest | None, parts: dict[str, list[Row]],

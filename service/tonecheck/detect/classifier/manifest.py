@@ -54,6 +54,18 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def policy_digest(thresholds: dict[str, float], calm_veto: float, heat_threshold: float) -> str:
+    """Four hex digits naming the chosen thresholds; the model version carries them after `-t`."""
+    chosen = {"thresholds": thresholds, "calm_veto": calm_veto, "heat_threshold": heat_threshold}
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode("utf-8")).hexdigest()[:4]
+
+
+def version_suffix(manifest: Manifest) -> str:
+    """The part of the version the files and thresholds determine: `-<head sha256[:8]>-t<policy digest>`."""
+    digest = policy_digest(manifest.thresholds, manifest.calm_veto, manifest.heat_threshold)
+    return f"-{manifest.head_sha256[:8]}-t{digest}"
+
+
 def read_manifest(model_dir: Path) -> Manifest:
     """Load and check the manifest against the files next to it; refuse clearly when they disagree."""
     path = model_dir / MANIFEST
@@ -73,4 +85,10 @@ def read_manifest(model_dir: Path) -> Manifest:
         top = model_dir / TOP_FILE
         if not top.exists() or file_sha256(top) != manifest.encoder.fine_tuned_sha256:
             raise ConfigError(f"{top} does not match {path} (sha256 differs or file missing): run `make train`")
+    # Responses and eval results name the model by its version, so a hand-edited threshold must not keep
+    # the old name: the thresholds are part of what the version promises.
+    if not manifest.version.endswith(suffix := version_suffix(manifest)):
+        raise ConfigError(f"{path}: version {manifest.version!r} does not name these weights and thresholds "
+                          f"(expected it to end in {suffix!r}); re-run `make train --policy-only` to re-choose "
+                          "thresholds, or move them per request with `sensitivity`")
     return manifest
