@@ -26,7 +26,7 @@ def test_serve_at_three_times_capacity_sheds_at_once_and_nothing_else_fails(tmp_
     """The real server and classifier, one worker: capacity measured closed-loop, then 3x that, open loop.
 
     The latency targets themselves (admitted p95 within the budget plus one check, 503s within 50 ms) are
-    judged by `make load`, a measurement, not here: a timed assertion on a shared 2-core box is noise.
+    judged by `make load`, a measurement, not here: speed is checked by a benchmark, never by a timed test.
     """
     require_model()
     out = tmp_path / "load.json"
@@ -42,5 +42,5 @@ def test_serve_at_three_times_capacity_sheds_at_once_and_nothing_else_fails(tmp_
     assert over["shed"] > over["requests"] // 3  # most of the excess was refused, not queued
     assert over["errors"] == 0 and result["errors"] == 0  # every other request got its 200
     assert over["requests"] - over["shed"] > 0
-    # A refusal is answered at once, not after the queue: the slowest 503s beat the typical admitted answer.
-    assert over["shed_p95_ms"] < over["p50_ms"]
+    # That a refusal does not wait for the queue is proved without a clock in test_api_overload.py
+    # (test_api_overload_sheds_at_once_while_admitted_checks_still_run); how fast it is, `make load` measures.
