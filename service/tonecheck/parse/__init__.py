@@ -62,8 +62,14 @@ def _judged(doc: Doc, max_sentences: int) -> tuple[Span, ...]:
     return tuple(out)
 
 
+# Docs spaCy parses at once. Its default (hundreds) holds every doc's layer activations together: one
+# 32-file batch of `tonecheck check` raised peak RSS by 78 MB, and by 21 MB with 8, at the same speed
+# (1.35 s against 1.42 s for 64 templates, interleaved runs).
+PIPE_BATCH = 8
+
+
 def parse_many(nlp: Language, cleaned: Iterable[Cleaned], max_sentences: int) -> list[Parsed]:
     """Parse a batch of cleaned emails with `nlp.pipe`, which is faster than one call each."""
     items = list(cleaned)
-    docs = nlp.pipe(c.analysis for c in items)
+    docs = nlp.pipe((c.analysis for c in items), batch_size=PIPE_BATCH)
     return [Parsed(c, doc, _judged(doc, max_sentences)) for c, doc in zip(items, docs, strict=True)]
