@@ -17,13 +17,15 @@ from tools.training.train import _score, choose_policy, objective, parse_rows, s
 HEATED = CATEGORIES.index(Category.HEATED)
 
 
-def _hits(parsed, heat: list[float]):
-    """Model findings with the given heated score on every judged unit of each row (other categories 0.01)."""
+def _hits(parsed, heat: list[float], blame: list[float] | None = None):
+    """Model findings with the given heated (and blame) score on every judged unit of each row (others 0.01)."""
     probs = []
-    for p, h in zip(parsed, heat, strict=True):
+    for i, (p, h) in enumerate(zip(parsed, heat, strict=True)):
         for _ in units(p):
             row = np.full(len(CATEGORIES), 0.01, dtype=np.float32)
             row[HEATED] = h
+            if blame is not None:
+                row[CATEGORIES.index(Category.BLAME)] = blame[i]
             probs.append(row)
     return findings(parsed, np.asarray(probs).reshape(-1, len(CATEGORIES)))
 
@@ -58,12 +60,35 @@ def test_the_cap_keeps_real_calm_text_unheld_at_the_cost_of_dev_recall(sets):
     assert m["hold_recall"] == 0.5
 
 
-def test_score_rejects_policies_above_the_cap_and_is_the_objective_otherwise():
+def test_score_ranks_policies_above_the_cap_below_all_others_and_is_the_objective_otherwise():
     m = {"macro_f1": 0.8, "calm_fp_rate": 0.01, "hold_precision": 0.95, "hold_recall": 0.6,
          "real_calm_fp_rate": 0.005, "real_calm_held_rate": 0.003}
-    assert _score(m, 0.002) == float("-inf")
+    worst_within = {**m, "macro_f1": 0.0, "calm_fp_rate": 1.0, "hold_precision": 0.0, "hold_recall": 0.0,
+                    "real_calm_fp_rate": 1.0, "real_calm_held_rate": 0.002}
+    assert _score(m, 0.002) < _score(worst_within, 0.002)  # over the cap loses to anything within it
+    nearer = {**m, "real_calm_held_rate": 0.0025}
+    assert _score(m, 0.002) < _score(nearer, 0.002)  # over it, nearer the cap ranks higher
+    better = {**m, "macro_f1": 0.9}
+    assert _score(m, 0.002) < _score(better, 0.002)  # equally far over: the objective decides
     assert _score(m, 0.003) == objective(m)
     assert _score(m, None) == objective(m)
+
+
+def test_choose_policy_still_chooses_thresholds_when_no_policy_meets_the_cap(nlp):
+    # One real calm message scores 0.99 heated, so every heat threshold holds it and no policy meets a cap
+    # of 0. The two blame rows score 0.3: the search must still lower blame's threshold to catch them.
+    rows = [Row(f"h{i}", f"I am sick of your excuses about ticket {i}.", ("heated",), True) for i in range(2)]
+    rows += [Row(f"b{i}", f"The order {i} failed because the form was wrong.", ("blame",), False) for i in range(2)]
+    rows += [Row(f"c{i}", f"Your parcel {i} left the depot this morning.", (), False) for i in range(4)]
+    parsed = parse_rows(nlp, rows, 200)
+    scores = [(0.01, 0.9), (0.01, 0.9), (0.3, 0.01), (0.3, 0.01)] + [(0.01, 0.01)] * 4
+    dev = (rows, parsed, [[] for _ in rows], _hits(parsed, [h for _, h in scores], [b for b, _ in scores]))
+    real_rows = [Row(f"r{i}", f"The meeting room {i} is booked for Tuesday.", (), False) for i in range(100)]
+    real_parsed = parse_rows(nlp, real_rows, 200)
+    real = (real_parsed, [[] for _ in real_rows], _hits(real_parsed, [0.99] + [0.02] * 99))
+    policy, m = choose_policy(dev, real, held_cap=0.0)
+    assert policy.thresholds[Category.BLAME] <= 0.3
+    assert m["r_blame"] == 1.0 and m["calm_fp_rate"] == 0.0
 
 
 def test_the_cap_is_read_from_the_manifest_of_the_model_it_replaces(tmp_path):

@@ -364,10 +364,20 @@ def shipped_held_cap(path: Path = SHIPPED_MANIFEST) -> float | None:
     return float(held) if held is not None else None
 
 
+# Below any policy within the held cap (the objective stays within a few units of zero).
+_OVER_CAP = 100.0
+
+
 def _score(m: dict[str, float], held_cap: float | None) -> float:
-    """The objective, or -inf for a policy that holds more real calm dev text than `held_cap` allows."""
-    if held_cap is not None and m.get("real_calm_held_rate", 0.0) > held_cap + 1e-9:
-        return float("-inf")
+    """The objective; a policy that holds more real calm dev text than `held_cap` ranks below every one that
+    does not, by how far it is over and then by the objective.
+
+    Ranking over-cap policies, instead of scoring them all -inf, lets the search move towards the cap when
+    even its starting point is over it; with -inf it never left the default thresholds.
+    """
+    held = m.get("real_calm_held_rate", 0.0)
+    if held_cap is not None and held > held_cap + 1e-9:
+        return -_OVER_CAP * (1.0 + 1e3 * (held - held_cap)) + objective(m)
     return objective(m)
 
 
