@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 from pathlib import Path
 
 import torch
@@ -13,22 +12,6 @@ from tonecheck.detect.classifier.head import Head
 from tonecheck.detect.classifier.manifest import HEAD_FILE, TOP_FILE, Manifest, read_manifest
 from tonecheck.detect.classifier.packed import PackedEncoder, resolve_precision
 from tonecheck.errors import ConfigError
-
-# A batch pass of 2,048 tokens allocates tensors of 1-12 MB. glibc raises its mmap threshold after the
-# first such free and then serves them from the heap, which it rarely gives back: `tonecheck check` over
-# 500 templates peaked at 505 MB per worker, and at 443 MB with the threshold held at 1 MB. A single
-# email's tensors stay under it, so the per-request path allocates as before.
-MMAP_THRESHOLD_BYTES = 1 << 20
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
-
-
-def return_large_frees() -> None:
-    """Keep allocations over MMAP_THRESHOLD_BYTES out of the heap, so freeing them returns the memory."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: its allocator decides
-        return
-    libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 def load_classifier(
@@ -47,7 +30,6 @@ def load_classifier(
         raise ConfigError(f"the encoder weights in {enc_dir} differ from the ones the model was trained on")
     if threads:
         torch.set_num_threads(threads)
-    return_large_frees()
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
     encoder = PackedEncoder(enc_dir, top_layers=top, precision=resolve_precision(precision))
     head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden)

@@ -25,8 +25,9 @@ from tonecheck.errors import ConfigError
 Precision = Literal["fp32", "bf16"]
 # Tokens per forward pass: a typical email is ~130, a long one ~550, so one pass each. For batches it bounds
 # the activations: 500 templates through `tonecheck check` peaked at 725 MB RSS with 8192, 686 with 4096,
-# 637 with 2048, at the same speed (docs/performance.md).
-PASS_TOKENS = 2048
+# 637 with 2048, at the same speed (docs/performance.md). With two workers, 1024 peaked at 463 MB per
+# worker against 501 MB with 2048, in the same time (19.2 and 18.7 s, interleaved runs).
+PASS_TOKENS = 1024
 # Sentences per attention call: sorted by length, so a chunk pads little, and padding costs only here.
 ATTENTION_CHUNK = 32
 
