@@ -132,9 +132,23 @@ def test_admission_learns_from_each_check_it_runs() -> None:
     before = admission.expected_wait(Cost(1, 1_000))
     assert admission.admit(Cost(1, 1_000)).run(work(2.0)) == "done"  # far slower than the prior
     assert admission.expected_wait(Cost(1, 1_000)) > before
-    # The check waited 2 s against a prediction of ~0.44 s: the wait ratio rises too.
-    assert admission.ratio.value > PRIOR_WAIT_RATIO
+    # It ran on an idle worker, where the ratio never applies, so the ratio did not learn from it.
+    assert admission.ratio.value == PRIOR_WAIT_RATIO
     assert admission.queued == NOTHING
+
+
+def test_wait_ratio_learns_only_from_checks_admitted_behind_others() -> None:
+    clock = Clock()
+    admission = Admission(budget_s=60.0, clock=clock)
+    first = admission.admit(Cost(1, 100))
+    second = admission.admit(Cost(1, 100))  # queued behind `first`
+    predicted = second.predicted_wait
+    clock.now += 10 * predicted  # both take far longer than predicted
+    first.release(5 * predicted)
+    assert admission.ratio.value == PRIOR_WAIT_RATIO
+    second.release(5 * predicted)
+    # It waited 10x its prediction: the ratio moves up.
+    assert admission.ratio.value > PRIOR_WAIT_RATIO
 
 
 def test_admission_release_happens_once() -> None:

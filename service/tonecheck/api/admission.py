@@ -161,11 +161,12 @@ class Admission:
                 retry = max(1, math.ceil(likely - self.budget_s))
                 raise Overloaded(f"tonecheck is busy (about {likely:.1f} s of checks queued); retry in {retry} s",
                                  retry)
+            behind = self.running > 0
             self.queued += cost
             self.running += 1
             metrics.QUEUE_WORDS.inc(cost.words)
             metrics.QUEUE_CHECKS.inc()
-            return Ticket(self, cost, wait, self.clock())
+            return Ticket(self, cost, wait, self.clock(), behind)
 
     def _release(self, ticket: Ticket, seconds: float | None) -> None:
         with self._lock:
@@ -177,14 +178,19 @@ class Admission:
             # whatever contention the worker's event loop adds at that moment.
             if seconds is not None:
                 self.model.update(ticket.cost, seconds)
-                self.ratio.update(self.clock() - ticket.admitted_at, ticket.predicted_wait)
+                # The ratio only ever pads a queued check's wait (an idle worker admits anything), so it
+                # learns only from checks that were admitted behind others.
+                if ticket.behind:
+                    self.ratio.update(self.clock() - ticket.admitted_at, ticket.predicted_wait)
 
 
 class Ticket:
     """One admitted check; released exactly once, when it ran or when it was cancelled before running."""
 
-    def __init__(self, admission: Admission, cost: Cost, predicted_wait: float, admitted_at: float) -> None:
-        self.admission, self.cost = admission, cost
+    def __init__(
+        self, admission: Admission, cost: Cost, predicted_wait: float, admitted_at: float, behind: bool
+    ) -> None:
+        self.admission, self.cost, self.behind = admission, cost, behind
         self.predicted_wait, self.admitted_at = predicted_wait, admitted_at
         self._released = False
         self._lock = threading.Lock()
