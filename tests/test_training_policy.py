@@ -70,8 +70,12 @@ def test_score_ranks_policies_above_the_cap_below_all_others_and_is_the_objectiv
     assert _score(m, 0.002) < _score(nearer, 0.002)  # over it, nearer the cap ranks higher
     better = {**m, "macro_f1": 0.9}
     assert _score(m, 0.002) < _score(better, 0.002)  # equally far over: the objective decides
-    assert _score(m, 0.003) == objective(m)
-    assert _score(m, None) == objective(m)
+    assert _score(m, 0.003) == (0.0, objective(m))
+    assert _score(m, None) == (0.0, objective(m))
+    # However small the excess (one text in 10,000), less of it outranks any gain in the objective.
+    slightly_over = {**m, "real_calm_held_rate": 0.0021, "macro_f1": 0.0, "hold_recall": 0.0}
+    further_over_but_better = {**m, "real_calm_held_rate": 0.0022, "macro_f1": 1.0, "hold_recall": 1.0}
+    assert _score(slightly_over, 0.002) > _score(further_over_but_better, 0.002)
 
 
 def test_choose_policy_still_chooses_thresholds_when_no_policy_meets_the_cap(nlp):

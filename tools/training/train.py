@@ -43,8 +43,8 @@ from tonecheck.detect.classifier.manifest import (
     EncoderInfo,
     Manifest,
     file_sha256,
-    policy_digest,
     read_manifest,
+    version_tail,
 )
 from tonecheck.detect.classifier.units import units
 from tonecheck.detect.rules.detector import RuleDetector
@@ -364,21 +364,21 @@ def shipped_held_cap(path: Path = SHIPPED_MANIFEST) -> float | None:
     return float(held) if held is not None else None
 
 
-# Below any policy within the held cap (the objective stays within a few units of zero).
-_OVER_CAP = 100.0
+def _score(m: dict[str, float], held_cap: float | None) -> tuple[float, float]:
+    """(minus how far over `held_cap` the policy holds real calm dev text, the objective), compared in that order.
 
-
-def _score(m: dict[str, float], held_cap: float | None) -> float:
-    """The objective; a policy that holds more real calm dev text than `held_cap` ranks below every one that
-    does not, by how far it is over and then by the objective.
-
-    Ranking over-cap policies, instead of scoring them all -inf, lets the search move towards the cap when
-    even its starting point is over it; with -inf it never left the default thresholds.
+    So a policy over the cap ranks below every one within it, by how far over it is and then by the
+    objective; with -inf for every over-cap policy the search never left the default thresholds when even
+    its starting point was over the cap. No scale factor: the excess always decides first.
     """
     held = m.get("real_calm_held_rate", 0.0)
-    if held_cap is not None and held > held_cap + 1e-9:
-        return -_OVER_CAP * (1.0 + 1e3 * (held - held_cap)) + objective(m)
-    return objective(m)
+    excess = max(0.0, held - held_cap) if held_cap is not None else 0.0
+    return (-round(excess, 9), objective(m))
+
+
+def _beats(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """`a` is strictly better than `b` (ties within rounding keep the incumbent)."""
+    return a[0] > b[0] or (a[0] == b[0] and a[1] > b[1] + 1e-9)
 
 
 def choose_policy(dev, real=None, held_cap: float | None = None) -> tuple[Policy, dict[str, float]]:
@@ -399,12 +399,12 @@ def choose_policy(dev, real=None, held_cap: float | None = None) -> tuple[Policy
                 if c is Category.HEATED:
                     cand = Policy(cand.thresholds, cand.calm_veto, t)
                 score = _score(_evaluate(dev, real, cand), held_cap)
-                if score > best + 1e-9:
+                if _beats(score, best):
                     best, policy = score, cand
         for v in (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5):
             cand = Policy(policy.thresholds, v, policy.heat_threshold)
             score = _score(_evaluate(dev, real, cand), held_cap)
-            if score > best + 1e-9:
+            if _beats(score, best):
                 best, policy = score, cand
     return policy, _evaluate(dev, real, policy)
 
@@ -456,9 +456,8 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
 
 def model_version(head_sha256: str, policy: Policy) -> str:
     """The weights' hash and the thresholds' hash: a release that only re-chooses thresholds is still a new model."""
-    digest = policy_digest({c.value: t for c, t in policy.thresholds.items()}, policy.calm_veto,
-                           policy.heat_threshold)
-    return f"tone-head-{__version__}-{head_sha256[:8]}-t{digest}"
+    thresholds = {c.value: t for c, t in policy.thresholds.items()}
+    return f"tone-head-{__version__}" + version_tail(head_sha256, thresholds, policy.calm_veto, policy.heat_threshold)
 
 
 def training_record(trained: Manifest | None, parts: dict[str, list[Row]],

@@ -60,10 +60,14 @@ def policy_digest(thresholds: dict[str, float], calm_veto: float, heat_threshold
     return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode("utf-8")).hexdigest()[:4]
 
 
+def version_tail(head_sha256: str, thresholds: dict[str, float], calm_veto: float, heat_threshold: float) -> str:
+    """The part of a version the files and thresholds determine: `-<head sha256[:8]>-t<policy digest>`."""
+    return f"-{head_sha256[:8]}-t{policy_digest(thresholds, calm_veto, heat_threshold)}"
+
+
 def version_suffix(manifest: Manifest) -> str:
-    """The part of the version the files and thresholds determine: `-<head sha256[:8]>-t<policy digest>`."""
-    digest = policy_digest(manifest.thresholds, manifest.calm_veto, manifest.heat_threshold)
-    return f"-{manifest.head_sha256[:8]}-t{digest}"
+    """The tail a manifest's version must end in, given its head file and thresholds."""
+    return version_tail(manifest.head_sha256, manifest.thresholds, manifest.calm_veto, manifest.heat_threshold)
 
 
 def read_manifest(model_dir: Path) -> Manifest:
