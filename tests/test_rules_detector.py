@@ -62,7 +62,7 @@ SPANS = [
     pytest.param("We already refunded you!!!", [("heated.piled_punctuation", "!!!")], id="bangs-kept-whole"),
     pytest.param("You want a discount?!", [("heated.piled_punctuation", "?!")], id="interrobang-kept-whole"),
     pytest.param(
-        "Did you even read it???", [("heated.piled_punctuation", "???")], id="question-marks-kept-whole"
+        "Did you even read it?!?", [("heated.piled_punctuation", "?!?")], id="mixed-marks-kept-whole"
     ),
     pytest.param("Don't bother writing back.", [("heated.dismissal", "Don't bother")], id="dont-bother"),
     pytest.param(
