@@ -61,10 +61,11 @@ DEV_WRITERS = frozenset({"w6"})
 BLIND_DIR = REPO_ROOT / "models" / "blind-test"
 SPENT_BLIND = (
     "blind-2026-12", "blind-2026-12b", "blind-2026-12c", "blind-2026-12d", "blind-2026-12e", "blind-2026-12f",
+    "blind-2026-12g",
 )
 # Every set already scored as blind. A set joins SPENT_BLIND at the first training run after its scoring;
 # until then it is listed here beside them, so `make eval` refuses to score it a second time.
-SCORED_BLIND = (*SPENT_BLIND, "blind-2026-12g")
+SCORED_BLIND = SPENT_BLIND
 
 
 def spent_blind_rows(blind_dir: Path = BLIND_DIR) -> list[Row]:
