@@ -99,7 +99,8 @@ def test_benchmark_quick_run_writes_every_figure(tiny: Path, tmp_path: Path, cap
     assert main(["--quick", "--emails", str(tiny), "--skip", "worst-case", "--json", str(out)]) == 0
     result = json.loads(out.read_text(encoding="utf-8"))
     assert RESULT_KEYS <= set(result)
-    assert {"tonecheck", "naive", "linear_fit", "stages_typical_p50_ms"} <= set(result["in_process"])
+    assert {"tonecheck", "naive", "linear_fit", "stages_typical_p50_ms", "recheck_typical"} <= set(result["in_process"])
+    assert result["settings"]["score_cache_units"] == 0  # the compute figures never hit the cache
     assert all(result["in_process"]["tonecheck"][s]["n"] == 2 for s in SIZES)
     assert [r["concurrency"] for r in result["http"]["runs"]] == [1, 4]
     assert all(r["errors"] == 0 for r in result["http"]["runs"])

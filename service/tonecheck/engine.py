@@ -236,7 +236,7 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
             from tonecheck.detect.classifier import load_classifier
 
             classifier, manifest = load_classifier(
-                settings.model_dir, settings.torch_threads, settings.encoder_precision
+                settings.model_dir, settings.torch_threads, settings.encoder_precision, settings.score_cache_units
             )
             policy, model_version = policy_from(manifest), manifest.version
     rules = tune_rules(load_rules([settings.rules_dir]), tuning)

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     encoder_precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="Encoder arithmetic `auto`, `fp32` or `bf16`; auto = bf16 where the CPU has it natively."
     )
+    # A re-checked draft (the task pane after an Apply) or a template folder's shared lines repeat units;
+    # 4,096 units is under 1 MB of digests and scores.
+    score_cache_units: int = Field(
+        4096, ge=0,
+        description="Sentences whose scores each worker remembers (by a keyed digest, never the text); 0 = none.",
+    )
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Accepted API keys, comma-separated or a JSON list; empty = open."
     )

@@ -130,3 +130,23 @@ def stages(engine: Engine, text: str, rounds: int, clock: Clock = time.perf_coun
 def worst_case(engine: Engine, text: str, runs: int, clock: Clock = time.perf_counter) -> list[float]:
     """Latencies (ms) of the largest email the API accepts."""
     return [_ms(lambda: engine.check(text), clock) for _ in range(runs)]
+
+
+def edited(text: str) -> str:
+    """`text` with one word added to its longest line: what the task pane re-checks after an Apply."""
+    lines = text.split("\n")
+    i = max(range(len(lines)), key=lambda k: len(lines[k]))
+    return "\n".join([*lines[:i], lines[i].replace(" ", " really ", 1), *lines[i + 1:]])
+
+
+def rechecks(engine: Engine, cached: Engine, text: str, rounds: int,
+             clock: Clock = time.perf_counter) -> tuple[list[float], list[float]]:
+    """ms to check an edited draft without the score cache, and with it after the original was checked."""
+    plain, warm = [], []
+    for r in range(rounds):
+        draft = text + f"\n\nRef {r}"  # a fresh draft each round, so only its own units are in the cache
+        after = edited(draft)
+        plain.append(_ms(lambda after=after: engine.check(after), clock))
+        cached.check(draft)
+        warm.append(_ms(lambda after=after: cached.check(after), clock))
+    return plain, warm

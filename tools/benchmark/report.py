@@ -202,6 +202,10 @@ def table(result: dict[str, Any]) -> str:
         if inproc.get("stages_typical_p50_ms"):
             st = inproc["stages_typical_p50_ms"]
             lines.append(f"{'typical email by stage (p50 ms)':38s} " + ", ".join(f"{k} {v}" for k, v in st.items()))
+        if inproc.get("recheck_typical"):
+            rc = inproc["recheck_typical"]
+            lines.append(f"{'re-check after a one-word edit (p50)':38s} {rc['uncached']['p50']} ms without the "
+                         f"score cache, {rc['cached']['p50']} ms with it (the other figures run without it)")
         if inproc.get("worst_case"):
             wc = inproc["worst_case"]
             lines.append(f"{'largest accepted email':38s} {wc['words']} words ({wc['bytes']} bytes): "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from tonecheck.detect.classifier.cache import ScoreCache
 from tonecheck.detect.classifier.detector import ClassifierDetector
 from tonecheck.detect.classifier.encoder import encoder_dir, encoder_version, weights_sha256
 from tonecheck.detect.classifier.head import Head
@@ -15,11 +16,12 @@ from tonecheck.errors import ConfigError
 
 
 def load_classifier(
-    model_dir: Path, threads: int = 0, precision: str = "fp32"
+    model_dir: Path, threads: int = 0, precision: str = "fp32", cache_units: int = 0
 ) -> tuple[ClassifierDetector, Manifest]:
     """Load the encoder and head once, after checking the manifest against the installed encoder.
 
-    `precision` is the encoder's matrix arithmetic: `fp32`, `bf16`, or `auto` (bf16 where the CPU has it).
+    `precision` is the encoder's matrix arithmetic: `fp32`, `bf16`, or `auto` (bf16 where the CPU has it);
+    `cache_units` bounds the cache of unit scores (0: no cache).
     """
     manifest = read_manifest(model_dir)
     enc_dir = encoder_dir()
@@ -33,4 +35,5 @@ def load_classifier(
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
     encoder = PackedEncoder(enc_dir, top_layers=top, precision=resolve_precision(precision))
     head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden)
-    return ClassifierDetector(encoder, head), manifest
+    cache = ScoreCache(cache_units) if cache_units else None
+    return ClassifierDetector(encoder, head, cache), manifest

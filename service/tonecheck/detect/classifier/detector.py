@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tonecheck.detect.classifier.cache import ScoreCache
 from tonecheck.detect.classifier.encoder import Encoder
 from tonecheck.detect.classifier.head import Head
 from tonecheck.detect.classifier.packed import PackedEncoder
@@ -19,15 +20,23 @@ class ClassifierDetector:
 
     name = "classifier"
 
-    def __init__(self, encoder: Encoder | PackedEncoder, head: Head) -> None:
+    def __init__(self, encoder: Encoder | PackedEncoder, head: Head, cache: ScoreCache | None = None) -> None:
         self.encoder = encoder
         self.head = head
+        self.cache = cache
 
     def detect(self, batch: list[Parsed]) -> list[list[Finding]]:
         """One finding per judged unit and category, carrying the calibrated probability as score."""
         texts = judged_texts(batch)
-        probs = self.head.probabilities(self.encoder.embed(texts)) if texts else np.zeros((0, len(CATEGORIES)))
-        return findings(batch, probs)
+        if not texts:
+            return findings(batch, np.zeros((0, len(CATEGORIES))))
+        if self.cache is None:
+            return findings(batch, self.score(texts))
+        return findings(batch, self.cache.scores(texts, self.score))
+
+    def score(self, texts: list[str]) -> np.ndarray:
+        """Calibrated probabilities of `texts`, one encoder call for all of them."""
+        return self.head.probabilities(self.encoder.embed(texts))
 
 
 def judged_texts(batch: list[Parsed]) -> list[str]:
