@@ -2,7 +2,8 @@
 
 A unit's scores depend on its text alone (the packed encoder attends within a unit, and a unit's row
 does not change with the batch around it), so a repeat is exact. The cache holds no text: keys are
-keyed BLAKE2b digests with a key drawn per process, so they match nothing outside it.
+keyed BLAKE2b digests with a random key drawn when the models load (forked workers inherit it), so
+they match nothing outside the running service.
 """
 
 from __future__ import annotations
