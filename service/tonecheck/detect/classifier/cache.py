@@ -1,7 +1,8 @@
 """A bounded cache of unit scores, so a re-checked draft or a shared template line skips the encoder.
 
-A unit's scores depend on its text alone (the packed encoder attends within a unit, and a unit's row
-does not change with the batch around it), so a repeat is exact. The cache holds no text: keys are
+A unit's scores depend on its text alone (the packed encoder attends within a unit); the batch around
+it and torch's thread count move them only by bf16 rounding (~1e-5), with or without the cache, so a
+cached row is as good as a fresh one. The cache holds no text: keys are
 keyed BLAKE2b digests with a random key drawn when the models load (forked workers inherit it), so
 they match nothing outside the running service.
 """
