@@ -61,8 +61,7 @@ def uncached(engine: Engine) -> Engine:
     """An engine sharing the session engine's loaded models, with no score cache."""
     classifier = engine.classifier
     assert isinstance(classifier, ClassifierDetector) and classifier.cache is not None
-    return Engine(engine.nlp, engine.rules, ClassifierDetector(classifier.encoder, classifier.head, None),
-                  engine.policy, engine.versions, max_sentences=engine.max_sentences, max_tokens=engine.max_tokens)
+    return engine.with_classifier(classifier.with_cache(None))
 
 
 def _view(report) -> list[tuple]:

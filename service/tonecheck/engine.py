@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -84,6 +85,12 @@ class Engine:
         self.max_tokens = max_tokens
         self.clock = clock
         self.disabled = disabled
+
+    def with_classifier(self, classifier: Detector | None) -> Engine:
+        """This engine with another classifier: same pipeline, rules, policy, limits and settings."""
+        clone = copy.copy(self)
+        clone.classifier = classifier
+        return clone
 
     def _too_large(self, cleaned: list[Cleaned], token_budget: int | None) -> None:
         """Refuse what is over a limit before the parse, which is the slow part (~10,000 tokens a second)."""

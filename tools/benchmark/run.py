@@ -144,13 +144,9 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float,
 def _recheck(engine: Any, emails: dict, rounds: int) -> dict[str, Any]:
     """A typical draft re-checked after a one-word edit, without and with the score cache (p50 ms)."""
     from tonecheck.detect.classifier.cache import ScoreCache
-    from tonecheck.detect.classifier.detector import ClassifierDetector
-    from tonecheck.engine import Engine
     from tools.benchmark.inprocess import rechecks
 
-    c = engine.classifier
-    cached = Engine(engine.nlp, engine.rules, ClassifierDetector(c.encoder, c.head, ScoreCache(4096)),
-                    engine.policy, engine.versions, max_sentences=engine.max_sentences, max_tokens=engine.max_tokens)
+    cached = engine.with_classifier(engine.classifier.with_cache(ScoreCache(4096)))
     plain: list[float] = []
     warm: list[float] = []
     for email in emails["typical"]:

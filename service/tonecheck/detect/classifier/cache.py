@@ -43,10 +43,12 @@ class ScoreCache:
             cached = {k: self._rows[k] for k in keys if k in self._rows}
             for k in cached:
                 self._rows.move_to_end(k)
-        todo = list(dict.fromkeys(k for k in keys if k not in cached))
+        todo: dict[bytes, str] = {}  # first text of each key not cached, in order
+        for k, t in zip(keys, texts, strict=True):
+            if k not in cached and k not in todo:
+                todo[k] = t
         if todo:
-            first = {k: i for i, k in reversed(list(enumerate(keys)))}
-            fresh = compute([texts[first[k]] for k in todo])
+            fresh = compute(list(todo.values()))
             cached.update(zip(todo, [row.copy() for row in fresh], strict=True))  # not views that pin the batch
         with self._lock:
             for k in todo:

@@ -34,6 +34,10 @@ class ClassifierDetector:
             return findings(batch, self.score(texts))
         return findings(batch, self.cache.scores(texts, self.score))
 
+    def with_cache(self, cache: ScoreCache | None) -> ClassifierDetector:
+        """The same loaded encoder and head with another score cache (or none)."""
+        return ClassifierDetector(self.encoder, self.head, cache)
+
     def score(self, texts: list[str]) -> np.ndarray:
         """Calibrated probabilities of `texts`, one encoder call for all of them."""
         return self.head.probabilities(self.encoder.embed(texts))
