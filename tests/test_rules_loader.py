@@ -80,7 +80,7 @@ TYPOS = [
         "mapping values are not allowed",
         id="yaml-colon-in-plain-value",
     ),
-    pytest.param(_edit("    severity: high", "\tseverity: high"), 4, "\\t", id="yaml-tab-indent"),
+    pytest.param(_edit("    severity: high", "\tseverity: high"), 4, "indent YAML with spaces", id="yaml-tab-indent"),
     # An unclosed bracket is noticed where the next key starts: the line after the typo.
     pytest.param(
         _edit("      - [{LOWER: your}, {LOWER: mistake}]", "      - [{LOWER: your}, {LOWER: mistake}"),
