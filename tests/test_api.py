@@ -250,7 +250,10 @@ def test_api_rules_lists_every_rule(client: TestClient, rules_engine: Engine) ->
     assert {r["id"] for r in rules} == set(rules_engine.rules.rules)
     for r in rules:
         assert r["id"].startswith(r["category"] + ".")
-        assert r["examples_flag"] and r["examples_pass"] and r["suggestions"] and r["message"]
+        assert r["examples_flag"] and r["examples_pass"] and r["message"]
+        assert r["action"] in {"flag", "clear"}
+        assert bool(r["suggestions"]) == (r["action"] == "flag")  # a clear rule reports nothing to reword
+    assert {r["action"] for r in rules} == {"flag", "clear"}
 
 
 def test_api_health_and_ready(client: TestClient, rules_engine: Engine) -> None:

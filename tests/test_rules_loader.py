@@ -186,5 +186,18 @@ def test_rules_loader_shipped_rules_load_and_compile() -> None:
     RuleDetector(rules, spacy.blank("en"))
     assert len({spec.id for spec, _, _ in rules}) == len(rules)
     for spec, file, line in rules:
-        assert Path(file).name == f"{spec.category.value}.yaml"
+        # Each category's rules in its own file; rules that only clear the classifier together in clears.yaml.
+        assert Path(file).name == ("clears.yaml" if spec.action == "clear" else f"{spec.category.value}.yaml")
         assert f"id: {spec.id}" in Path(file).read_text(encoding="utf-8").splitlines()[line - 1]
+
+
+def test_rules_loader_clear_rule_needs_no_suggestions(tmp_path: Path) -> None:
+    text = _edit('    suggestions:\n      - "Say it kindly."\n', "    action: clear\n")
+    [spec] = [spec for spec, _, _ in _load(tmp_path, text)]
+    assert spec.action == "clear" and spec.suggestions == []
+
+
+def test_rules_loader_unknown_action_names_its_line(tmp_path: Path) -> None:
+    with pytest.raises(RuleFileError) as err:
+        _load(tmp_path, _edit("    severity: high\n", "    severity: high\n    action: hide\n"))
+    assert err.value.line == 5 and "action" in str(err.value)

@@ -14,6 +14,7 @@ from tonecheck import __version__
 from tonecheck.cleanup import Cleaned, ContentType, clean
 from tonecheck.cleanup.suppress import Suppression
 from tonecheck.combine import Policy, combine
+from tonecheck.combine.clear import apply_clears
 from tonecheck.combine.verdict import Hold, decide, document_scores
 from tonecheck.detect import Detector
 from tonecheck.detect.classifier.manifest import Manifest
@@ -155,9 +156,9 @@ def judge(
 
     Training calls this on stored detector output, so thresholds are chosen on the service's own decisions.
     """
-    mf = [m for m in model_hits if m.category not in disabled]
+    rf, mf = apply_clears(rule_hits, [m for m in model_hits if m.category not in disabled])
     text = parsed.cleaned.text
-    findings = combine(rule_hits, mf, parsed.cleaned, policy)
+    findings = combine(rf, mf, parsed.cleaned, policy)
     suppressed = [(f, s) for f in findings if (s := _suppressing(f, suppressions, text))]
     findings = [f for f in findings if not any(f is g for g, _ in suppressed)]
     kept_model = [m for m in mf if not parsed.cleaned.is_ignored(m.start, m.end)

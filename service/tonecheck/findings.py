@@ -25,6 +25,7 @@ class Source(StrEnum):
     RULE = "rule"
     MODEL = "model"
     BOTH = "both"
+    CLEAR = "clear"  # an `action: clear` rule's cue: combine consumes it, the writer never sees it
 
 
 class Severity(StrEnum):

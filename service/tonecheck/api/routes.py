@@ -220,7 +220,8 @@ def rules(eng: Annotated[Engine, Depends(engine)], _: Annotated[str, Depends(cal
     """Every loaded rule with its message, suggestions and examples."""
     return [
         RuleOut(id=r.id, category=r.category, severity=r.severity, message=r.message,
-                suggestions=r.suggestions, examples_flag=r.examples.flag, examples_pass=r.examples.pass_)
+                suggestions=r.suggestions, action=r.action, examples_flag=r.examples.flag,
+                examples_pass=r.examples.pass_)
         for r in eng.rules.rules.values()
     ]
 

@@ -72,6 +72,8 @@ def rule_catalogue(engines: Sequence[Engine]) -> dict[str, RuleInfo]:
     out: dict[str, RuleInfo] = {}
     for eng in engines:
         for spec in getattr(eng.rules, "rules", {}).values():
+            if spec.action == "clear":  # never reported, so not in a report's rule list
+                continue
             out[spec.id] = RuleInfo(
                 spec.id, spec.category.value, spec.message,
                 f"{spec.category.value.replace('_', ' ')}: {spec.message}",

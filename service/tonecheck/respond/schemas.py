@@ -42,7 +42,8 @@ class FindingOut(BaseModel):
 
     category: Category
     rule_id: str = Field(description="The rule's id, or `model.<category>` for a classifier finding.")
-    source: Source = Field(description="rule, model, or both (a rule the classifier agrees with).")
+    source: Literal[Source.RULE, Source.MODEL, Source.BOTH] = Field(
+        description="rule, model, or both (a rule the classifier agrees with).")
     severity: Severity
     score: float = Field(ge=0, le=1, description="Estimated chance a reviewer would flag this span (README).")
     start: int = Field(description="Start offset, inclusive, in `offset_unit`.")
@@ -106,7 +107,10 @@ class RuleOut(BaseModel):
     severity: Severity
     message: str
     suggestions: list[str]
-    examples_flag: list[str]
+    action: Literal["flag", "clear"] = Field(
+        description="flag: it reports its words; clear: it drops the classifier's finding of its category in "
+                    "its sentence (a cause the writer owns, a customer cleared of fault) and reports nothing.")
+    examples_flag: list[str] = Field(description="Sentences it must flag (for `clear`: must clear).")
     examples_pass: list[str]
 
 

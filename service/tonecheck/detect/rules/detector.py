@@ -28,8 +28,9 @@ def _drop_nested(found: list[Finding]) -> list[Finding]:
     """
     kept: list[Finding] = []
     for f in sorted(found, key=lambda f: (f.start, -f.end, -_RANK[f.severity], f.rule_id)):
-        if not any(g.category is f.category and g.start <= f.start and f.end <= g.end
-                   and _RANK[g.severity] >= _RANK[f.severity] for g in kept):
+        if not any(g.category is f.category and (g.source is Source.CLEAR) == (f.source is Source.CLEAR)
+                   and g.start <= f.start and f.end <= g.end and _RANK[g.severity] >= _RANK[f.severity]
+                   for g in kept):
             kept.append(f)
     return kept
 
@@ -110,7 +111,7 @@ class RuleDetector:
         return Finding(
             category=spec.category,
             rule_id=spec.id,
-            source=Source.RULE,
+            source=Source.CLEAR if spec.action == "clear" else Source.RULE,
             severity=spec.severity,
             score=SEVERITY_SCORE[spec.severity],
             start=span.start_char,

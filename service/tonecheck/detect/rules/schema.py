@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from tonecheck.findings import Category, Severity
 
@@ -21,15 +21,21 @@ class Examples(BaseModel):
 
 
 class RuleSpec(BaseModel):
-    """One rule: what it matches, what it says, how to say it better, and its own tests."""
+    """One rule: what it matches, what it says, how to say it better, and its own tests.
+
+    `action: clear` rules flag nothing: they mark a sentence whose words rule out their category (a cause
+    the writer owns, a customer cleared of fault), and the classifier's finding of that category there is
+    dropped. Their `flag` examples are sentences they must clear.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")
     category: Category
     severity: Severity
+    action: Literal["flag", "clear"] = "flag"
     message: str = Field(min_length=1)
-    suggestions: list[str] = Field(min_length=1)
+    suggestions: list[str] = Field(default_factory=list, validate_default=True)
     tokens: list[TokenPattern] = []
     phrases: list[str] = []
     dependency: list[list[dict[str, Any]]] = []
@@ -46,6 +52,13 @@ class RuleSpec(BaseModel):
         if not self.id.startswith(self.category.value + "."):
             raise ValueError(f"rule id must start with its category, '{self.category.value}.'")
         return self
+
+    @field_validator("suggestions")
+    @classmethod
+    def _flags_suggest(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("action", "flag") == "flag" and not value:
+            raise ValueError("a rule that flags needs at least one suggestion (only `action: clear` has none)")
+        return value
 
 
 class RuleFile(BaseModel):
