@@ -7,7 +7,17 @@ import pytest
 from tonecheck.cleanup import Cleaned
 from tonecheck.combine import Policy, combine
 from tonecheck.combine.messages import MODEL_MESSAGES
-from tonecheck.findings import CATEGORIES, Category, Finding, IgnoredKind, IgnoredRange, Severity, Source, TextRange
+from tonecheck.findings import (
+    CATEGORIES,
+    Category,
+    Finding,
+    IgnoredKind,
+    IgnoredRange,
+    Sensitivity,
+    Severity,
+    Source,
+    TextRange,
+)
 
 B, T, D, H = Category.BLAME, Category.TOLD_YOU_SO, Category.DEFENSIVE, Category.HEATED
 TEXT = "Thanks for writing.  You failed to attach the form.  \n> Quoted: your fault.\n"
@@ -184,3 +194,35 @@ def test_combine_default_policy() -> None:
     policy = Policy()
     assert policy.thresholds == dict.fromkeys(CATEGORIES, 0.5)
     assert (policy.calm_veto, policy.heat_threshold) == (0.1, 0.5)
+
+
+PAIRED = Policy(thresholds=POLICY.thresholds, calm_veto=0.1, heat_threshold=0.7, heat_pair=0.5)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "held"),
+    [
+        pytest.param(0.55, 0.6, True, id="two-units-at-the-pair-level-read-heated-together"),
+        pytest.param(0.65, 0.45, False, id="one-unit-alone-is-not-enough"),
+        pytest.param(0.0, 0.69, False, id="one-warm-exclamation-never-holds"),
+    ],
+)
+def test_combine_heated_together(first: float, second: float, held: bool) -> None:
+    out = combine([], model(S1, heated=first) + model(S2, heated=second), CLEANED, PAIRED)
+    heated = [f for f in out if f.category is H]
+    assert bool(heated) is held
+    if held:
+        assert [TEXT[f.start : f.end] for f in heated] == ["Thanks for writing.", "You failed to attach the form."]
+        assert all("together" in f.explanation and f.source is Source.MODEL for f in heated)
+
+
+def test_combine_heated_together_is_off_without_a_pair_level_and_at_relaxed() -> None:
+    found = model(S1, heated=0.6) + model(S2, heated=0.6)
+    assert combine([], found, CLEANED, POLICY) == []
+    assert combine([], found, CLEANED, PAIRED.at({H: Sensitivity.RELAXED})) == []
+    assert len(combine([], found, CLEANED, PAIRED.at({H: Sensitivity.STRICT}))) == 2
+
+
+def test_combine_heated_together_skips_ignored_text() -> None:
+    # The quoted line is masked by cleanup: a furious quote is never one of the pair.
+    assert combine([], model(S2, heated=0.6) + model(S3, heated=0.9), CLEANED, PAIRED) == []

@@ -169,9 +169,10 @@ def judge(
                   scores, hold, len(parsed.sentences), tuple(suppressed))
 
 
-def policy_from(manifest: Manifest) -> Policy:
+def policy_from(manifest: Manifest, heat_pair: float | None = None) -> Policy:
     """The thresholds the trained model's manifest names (chosen on dev when it was trained)."""
     return Policy(
+        heat_pair=heat_pair,
         thresholds={Category(k): v for k, v in manifest.thresholds.items()},
         calm_veto=manifest.calm_veto,
         heat_threshold=manifest.heat_threshold,
@@ -246,7 +247,8 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
             classifier, manifest = load_classifier(
                 settings.model_dir, settings.torch_threads, settings.encoder_precision, settings.score_cache_units
             )
-            policy, model_version = policy_from(manifest), manifest.version
+            pair = settings.heat_pair if settings.heat_pair < 1 else None
+            policy, model_version = policy_from(manifest, pair), manifest.version
     rules = tune_rules(load_rules([settings.rules_dir]), tuning)
     policy = policy.at(dict(tuning.sensitivity))
     if tuning.thresholds:

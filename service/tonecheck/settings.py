@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         4096, ge=0,
         description="Sentences whose scores each worker remembers (by a keyed digest, never the text); 0 = none.",
     )
+    # Chosen on the spent blind sets under the real calm gates (models/experiments/heat-pair-2026-12-03).
+    heat_pair: float = Field(
+        0.6, ge=0, le=1,
+        description="Hold when two sentences score heated at least this, though neither passes alone; 1 = off.",
+    )
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Accepted API keys, comma-separated or a JSON list; empty = open."
     )

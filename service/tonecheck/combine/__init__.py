@@ -18,6 +18,9 @@ class Policy:
     thresholds: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0.5))
     calm_veto: float = 0.1  # a contextual rule needs at least this model score for its category
     heat_threshold: float = 0.5
+    # Heated at the email level: two units at or above this together read as heated, though neither
+    # passes its threshold alone (sustained sarcasm). One warm exclamation never does. None: off.
+    heat_pair: float | None = None
     # Thresholds at `strict` and `relaxed` (the manifest's, chosen on dev); `default` is `thresholds`.
     levels: dict[Sensitivity, dict[Category, float]] = field(default_factory=dict)
 
@@ -27,7 +30,9 @@ class Policy:
         if not moved:
             return self
         heat = moved.get(Category.HEATED, self.heat_threshold)
-        return replace(self, thresholds={**self.thresholds, **moved}, heat_threshold=heat)
+        # `relaxed` heat holds only on one clearly heated passage; `strict` keeps the pair rule.
+        pair = None if chosen.get(Category.HEATED) is Sensitivity.RELAXED else self.heat_pair
+        return replace(self, thresholds={**self.thresholds, **moved}, heat_threshold=heat, heat_pair=pair)
 
     def level(self, category: Category, sensitivity: Sensitivity) -> float:
         """The threshold of `category` at `sensitivity`; halfway to 0 or 1 when the model names none."""
@@ -94,4 +99,26 @@ def combine(rules: list[Finding], model: list[Finding], cleaned: Cleaned, policy
             continue
         message, suggestions = MODEL_MESSAGES[m.category]
         out.append(m.with_(start=start, end=end, message=message, suggestions=suggestions))
+    if not any(f.category is Category.HEATED for f in out):
+        out += _heated_together(model, cleaned, policy)
     return sorted(out, key=lambda f: (f.start, f.end, f.category.value, f.rule_id))
+
+
+def _heated_together(model: list[Finding], cleaned: Cleaned, policy: Policy) -> list[Finding]:
+    """Heated findings for units that read as heated together: two or more at `heat_pair` or above."""
+    if policy.heat_pair is None:
+        return []
+    found = []
+    for m in model:
+        if m.category is Category.HEATED and m.score >= policy.heat_pair:
+            start, end = _trim(cleaned.text, m.start, m.end)
+            if start < end and not cleaned.is_ignored(start, end):
+                found.append((m, start, end))
+    if len(found) < 2:
+        return []
+    message, suggestions = MODEL_MESSAGES[Category.HEATED]
+    scores = ", ".join(f"{m.score:.2f}" for m, _, _ in found)
+    return [m.with_(start=start, end=end, message=message, suggestions=suggestions,
+                    explanation=f"{len(found)} passages read as heated together (classifier scores {scores}); "
+                                "none is heated enough alone, but sustained sarcasm or exasperation is.")
+            for m, start, end in found]
