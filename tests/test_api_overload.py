@@ -27,6 +27,7 @@ from tonecheck.api.admission import (
     words_of,
 )
 from tonecheck.api.app import create_app
+from tonecheck.detect.classifier.cache import ScoreCache
 from tonecheck.engine import Engine
 from tonecheck.settings import Settings
 
@@ -230,3 +231,26 @@ def test_api_metrics_exposes_counts_and_never_text(rules_engine: Engine) -> None
                  "tonecheck_model_load_seconds"):
         assert name in text
     assert "key" not in re.sub(r"#.*", "", text)  # no per-key label
+
+
+def test_api_metrics_counts_score_cache_hits_and_misses(engine: Engine) -> None:
+    assert engine.classifier is not None
+    cached = engine.with_classifier(engine.classifier.with_cache(ScoreCache(64)))
+    app = create_app(Settings(), engine_factory=lambda s: cached)
+    draft = "Hi Sam,\n\nThe parts arrive on Tuesday. I'll call you when they're in.\n\nBest,\nJo"
+    with TestClient(app) as client:
+        before = _cache_counts(client.get("/metrics").text)  # the counters are process-wide
+        client.post("/v1/check", json={"text": draft})
+        first = _cache_counts(client.get("/metrics").text)
+        client.post("/v1/check", json={"text": draft})
+        second = _cache_counts(client.get("/metrics").text)
+    misses = first["miss"] - before["miss"]
+    assert misses >= 2 and first["hit"] == before["hit"]  # every sentence judged once
+    assert second["hit"] - first["hit"] == misses  # the same draft again: the cache answers every sentence
+    assert second["miss"] == first["miss"]
+
+
+def _cache_counts(text: str) -> dict[str, float]:
+    """The exported score-cache counters (0 when not yet exported)."""
+    found = re.finditer(r'tonecheck_score_cache_units_total\{result="(\w+)"\} (\S+)', text)
+    return {"hit": 0.0, "miss": 0.0} | {m.group(1): float(m.group(2)) for m in found}

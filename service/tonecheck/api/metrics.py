@@ -6,7 +6,9 @@ worker reports the whole server.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,6 +31,24 @@ QUEUE_WORDS = Gauge("tonecheck_queue_words", "Words of the checks admitted and n
                     multiprocess_mode="livesum")
 QUEUE_CHECKS = Gauge("tonecheck_queue_checks", "Checks admitted and not yet finished.", multiprocess_mode="livesum")
 MODEL_LOAD = Gauge("tonecheck_model_load_seconds", "How long the engine took to load.", multiprocess_mode="max")
+SCORE_CACHE = Counter("tonecheck_score_cache_units",
+                      "Sentences the classifier was asked to judge, by whether the score cache answered.", ["result"])
+_cache_seen: dict[int, tuple[int, int]] = {}
+_cache_lock = threading.Lock()
+
+
+def count_cache(cache: Any) -> None:
+    """Add the score cache's hits and misses since the last call to the exported counters (none: no-op)."""
+    if cache is None:
+        return
+    with _cache_lock:  # the cache counts; this exports the difference once, whichever check finishes first
+        hits, misses = cache.hits, cache.misses
+        seen_hits, seen_misses = _cache_seen.get(id(cache), (0, 0))
+        _cache_seen[id(cache)] = (hits, misses)
+    if hits > seen_hits:
+        SCORE_CACHE.labels("hit").inc(hits - seen_hits)
+    if misses > seen_misses:
+        SCORE_CACHE.labels("miss").inc(misses - seen_misses)
 
 
 def render(multiprocess_dir: Path | None) -> tuple[bytes, str]:

@@ -152,11 +152,13 @@ async def _run(request: Request, eng: Engine, emails: list[EmailInput]) -> list[
     # A check cancelled while still queued never runs: its tokens go back to the queue here.
     future.add_done_callback(lambda f: ticket.release() if f.cancelled() else None)
     try:
-        return await asyncio.wait_for(future, settings.request_timeout_s)
+        reports = await asyncio.wait_for(future, settings.request_timeout_s)
     except TimeoutError as exc:
         raise CheckTimeout(
             f"the check took longer than {settings.request_timeout_s} s; try a shorter draft or retry later"
         ) from exc
+    metrics.count_cache(getattr(eng.classifier, "cache", None))
+    return reports
 
 
 def _wants_text(request: Request, fmt: str | None) -> bool:
