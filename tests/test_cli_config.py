@@ -166,7 +166,7 @@ examples = { flag = ["Kindly revert."], pass = ["Let me know."] }
             ".tonecheck.toml",
             RULE + "colour = 'red'\n",
             10,
-            "unknown key 'rules.0.colour'; known keys: builtin,",
+            "unknown key 'rules.0.colour'; known keys: action, builtin,",
             id="unknown-rule-key",
         ),
         pytest.param(
