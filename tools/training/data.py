@@ -66,7 +66,7 @@ SPENT_BLIND = (
 # Every set already scored as blind. A set joins SPENT_BLIND at the first training run after its scoring;
 # until then it is listed here beside them, so `make eval` refuses to score it a second time.
 SCORED_BLIND = (*SPENT_BLIND, "blind-2026-12h", "blind-2026-12i", "blind-2026-12j", "blind-2026-12k",
-                "blind-2026-12l", "blind-2026-12m", "blind-2026-12n")
+                "blind-2026-12l", "blind-2026-12m", "blind-2026-12n", "blind-2026-12o")
 
 
 def spent_blind_rows(blind_dir: Path = BLIND_DIR) -> list[Row]:
