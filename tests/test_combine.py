@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tonecheck.cleanup import Cleaned
@@ -220,7 +222,10 @@ def test_combine_heated_together_is_off_without_a_pair_level_and_at_relaxed() ->
     found = model(S1, heated=0.6) + model(S2, heated=0.6)
     assert combine([], found, CLEANED, POLICY) == []
     assert combine([], found, CLEANED, PAIRED.at({H: Sensitivity.RELAXED})) == []
-    assert len(combine([], found, CLEANED, PAIRED.at({H: Sensitivity.STRICT}))) == 2
+    # `strict` keeps the pair rule: with strict heat still above both units, they hold together.
+    strict = replace(PAIRED, levels={Sensitivity.STRICT: {H: 0.65}}).at({H: Sensitivity.STRICT})
+    together = combine([], found, CLEANED, strict)
+    assert len(together) == 2 and all("together" in f.explanation for f in together)
 
 
 def test_combine_heated_together_skips_ignored_text() -> None:

@@ -92,13 +92,8 @@ def combine(rules: list[Finding], model: list[Finding], cleaned: Cleaned, policy
                         explanation=f"{f.explanation} The classifier agrees (score {agree:.2f}).")
         out.append(f)
     for m in model:
-        if m.score < policy.thresholds[m.category] or (m.start, m.category) in covered:
-            continue
-        start, end = _trim(cleaned.text, m.start, m.end)
-        if start == end or cleaned.is_ignored(start, end):
-            continue
-        message, suggestions = MODEL_MESSAGES[m.category]
-        out.append(m.with_(start=start, end=end, message=message, suggestions=suggestions))
+        if m.score >= policy.thresholds[m.category] and (m.start, m.category) not in covered:
+            out += _shown(m, cleaned)
     if not any(f.category is Category.HEATED for f in out):
         out += _heated_together(model, cleaned, policy)
     return sorted(out, key=lambda f: (f.start, f.end, f.category.value, f.rule_id))
@@ -108,17 +103,20 @@ def _heated_together(model: list[Finding], cleaned: Cleaned, policy: Policy) -> 
     """Heated findings for units that read as heated together: two or more at `heat_pair` or above."""
     if policy.heat_pair is None:
         return []
-    found = []
-    for m in model:
-        if m.category is Category.HEATED and m.score >= policy.heat_pair:
-            start, end = _trim(cleaned.text, m.start, m.end)
-            if start < end and not cleaned.is_ignored(start, end):
-                found.append((m, start, end))
+    found = [f for m in model if m.category is Category.HEATED and m.score >= policy.heat_pair
+             for f in _shown(m, cleaned)]
     if len(found) < 2:
         return []
-    message, suggestions = MODEL_MESSAGES[Category.HEATED]
-    scores = ", ".join(f"{m.score:.2f}" for m, _, _ in found)
-    return [m.with_(start=start, end=end, message=message, suggestions=suggestions,
-                    explanation=f"{len(found)} passages read as heated together (classifier scores {scores}); "
+    scores = ", ".join(f"{f.score:.2f}" for f in found)
+    return [f.with_(explanation=f"{len(found)} passages read as heated together (classifier scores {scores}); "
                                 "none is heated enough alone, but sustained sarcasm or exasperation is.")
-            for m, start, end in found]
+            for f in found]
+
+
+def _shown(m: Finding, cleaned: Cleaned) -> list[Finding]:
+    """A model unit as the writer sees it: trimmed to its words, with its category's message; none if ignored."""
+    start, end = _trim(cleaned.text, m.start, m.end)
+    if start == end or cleaned.is_ignored(start, end):
+        return []
+    message, suggestions = MODEL_MESSAGES[m.category]
+    return [m.with_(start=start, end=end, message=message, suggestions=suggestions)]
