@@ -40,10 +40,24 @@ def _quoted(sent: Span) -> list[bool]:
     return [False] * len(out) if inside else out
 
 
+def _label(sent: Span) -> list[bool]:
+    """Per token: part of a capitalised label that opens the sentence and ends in a colon ("PRODUCT RECALL: ...")."""
+    out = [False] * len(sent)
+    for i, t in enumerate(sent):
+        if t.text == ":" and i > 0:
+            out[:i] = [True] * i
+            break
+        # A label names a thing; "I TOLD YOU:" or "DID YOU READ IT:" is the writer's voice.
+        if not (t.is_alpha and t.is_upper) or t.text == "I" or t.text in _SHORT_WORDS:
+            break
+    return out
+
+
 def shouting(sent: Span) -> list[tuple[int, int]]:
     """Several words in capitals in one sentence: a span from the first to the last of them."""
-    quoted = _quoted(sent)
-    tokens = [t for t, q in zip(sent, quoted, strict=True) if not q and shouted(t.text)]
+    # Words in quotation marks are a label or a button; a capitalised heading before a colon is a notice's title.
+    skip = [q or h for q, h in zip(_quoted(sent), _label(sent), strict=True)]
+    tokens = [t for t, s in zip(sent, skip, strict=True) if not s and shouted(t.text)]
     hits = [t.i for t in tokens]
     # One word twice is a name or an acronym ("an SSSI ... as an SSSI"); shouting needs two different words.
     if len({t.text for t in tokens}) < _MIN_SHOUTED:
