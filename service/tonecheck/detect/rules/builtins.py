@@ -16,6 +16,10 @@ _SHORT_WORDS = frozenset(
     " THIS THAT WHAT STOP EVER NEVER READ SAID TOLD".split()
 )
 _MIN_SHOUTED = 2
+# A heading line: at most this many tokens, none of them closing a sentence.
+_HEADING_MAX = 6
+_CLOSING = frozenset({".", "!", "?", "!!", "?!", "!?"})
+_HEADING_PUNCT = frozenset({"-", "–", "—", "&", "/", ":", ","})
 # Straight and curly quotation marks and backticks as spaCy tokenises them.
 _QUOTES = frozenset({'"', "\u201c", "\u201d", "``", "\'\'", "`"})
 
@@ -53,8 +57,20 @@ def _label(sent: Span) -> list[bool]:
     return out
 
 
+def _heading(sent: Span) -> bool:
+    """A short line all in capitals with no closing mark and no word of the writer's voice: a notice's title."""
+    words = [t for t in sent if not t.is_space]
+    if not words or len(words) > _HEADING_MAX or words[-1].text in _CLOSING:
+        return False
+    return all((t.is_alpha and t.is_upper and t.text != "I" and t.text not in _SHORT_WORDS) or t.is_digit
+               or t.text in _HEADING_PUNCT for t in words)
+
+
 def shouting(sent: Span) -> list[tuple[int, int]]:
     """Several words in capitals in one sentence: a span from the first to the last of them."""
+    # "ACCESS HOURS CHANGING" on a line of its own heads a notice; "STOP EMAILING US" keeps its voice words.
+    if _heading(sent):
+        return []
     # Words in quotation marks are a label or a button; a capitalised heading before a colon is a notice's title.
     skip = [q or h for q, h in zip(_quoted(sent), _label(sent), strict=True)]
     tokens = [t for t, s in zip(sent, skip, strict=True) if not s and shouted(t.text)]
