@@ -69,7 +69,7 @@ SPENT_BLIND = (
 # over the set folder), so it can no longer be a blind test. It is listed so that `make eval` refuses it.
 SCORED_BLIND = (*SPENT_BLIND, "blind-2026-12h", "blind-2026-12i", "blind-2026-12j", "blind-2026-12k",
                 "blind-2026-12l", "blind-2026-12m", "blind-2026-12n", "blind-2026-12o", "blind-2026-12p",
-                "blind-2026-12q", "blind-2026-12r")
+                "blind-2026-12q", "blind-2026-12r", "blind-2026-12s")
 
 
 def spent_blind_rows(blind_dir: Path = BLIND_DIR) -> list[Row]:
