@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spacy.tokens import Span
+from spacy.tokens import Span, Token
 
 # Capitalised words that notices and subject lines use calmly ("URGENT: the SLA changes").
 _NOTICE_WORDS = frozenset(
@@ -44,6 +44,11 @@ def _quoted(sent: Span) -> list[bool]:
     return [False] * len(out) if inside else out
 
 
+def _title_word(t: Token) -> bool:
+    """A capitalised word that can name a thing in a title; "I", "YOU", "NOT", "STOP" are the writer's voice."""
+    return t.is_alpha and t.is_upper and t.text != "I" and t.text not in _SHORT_WORDS
+
+
 def _label(sent: Span) -> list[bool]:
     """Per token: part of a capitalised label that opens the sentence and ends in a colon ("PRODUCT RECALL: ...")."""
     out = [False] * len(sent)
@@ -51,8 +56,7 @@ def _label(sent: Span) -> list[bool]:
         if t.text == ":" and i > 0:
             out[:i] = [True] * i
             break
-        # A label names a thing; "I TOLD YOU:" or "DID YOU READ IT:" is the writer's voice.
-        if not (t.is_alpha and t.is_upper) or t.text == "I" or t.text in _SHORT_WORDS:
+        if not _title_word(t):
             break
     return out
 
@@ -62,8 +66,7 @@ def _heading(sent: Span) -> bool:
     words = [t for t in sent if not t.is_space]
     if not words or len(words) > _HEADING_MAX or words[-1].text in _CLOSING:
         return False
-    return all((t.is_alpha and t.is_upper and t.text != "I" and t.text not in _SHORT_WORDS) or t.is_digit
-               or t.text in _HEADING_PUNCT for t in words)
+    return all(_title_word(t) or t.is_digit or t.text in _HEADING_PUNCT for t in words)
 
 
 def shouting(sent: Span) -> list[tuple[int, int]]:
