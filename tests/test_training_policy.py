@@ -125,6 +125,17 @@ def test_spent_sets_join_threshold_dev_and_the_default_blind_set_is_not_spent():
     assert BLIND.stem not in SCORED_BLIND and BLIND.exists()
 
 
+def test_training_learns_from_scored_sets_only_never_from_threshold_dev_or_the_unread_set():
+    from tools.evaluation.__main__ import BLIND
+    from tools.training.data import SPENT_BLIND, TRAINED_BLIND, spent_blind_rows, trained_blind_rows
+
+    assert not set(TRAINED_BLIND) & set(SPENT_BLIND)
+    assert BLIND.stem not in TRAINED_BLIND
+    trained = {r.text for r in trained_blind_rows()}
+    assert len(trained) > 200 * len(TRAINED_BLIND)
+    assert not trained & {r.text for r in spent_blind_rows()}
+
+
 def test_policy_only_keeps_the_training_record_of_the_weights_it_keeps() -> None:
     # Re-choosing thresholds must not claim that the kept weights were trained on the data in the tree today.
     from tonecheck.settings import Settings

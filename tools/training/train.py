@@ -64,6 +64,7 @@ from tools.training.data import (
     read_split,
     rows_sha256,
     spent_blind_rows,
+    trained_blind_rows,
     writer_rows,
 )
 
@@ -481,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the trained model in --out and only re-choose its thresholds on dev")
     parser.add_argument("--no-enron", action="store_true", help="train without the Enron calm sentences")
     parser.add_argument("--no-public", action="store_true", help="train without the public calm text")
+    parser.add_argument("--no-blind-train", action="store_true", help="train without the scored blind sets")
     parser.add_argument("--no-ratchet", action="store_true",
                         help="let thresholds hold more real calm dev text than the model in models/tone-head")
     args = parser.parse_args(argv)
@@ -494,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus_train": read_split("train", args.data),
         "corpus_train_extra": extra_train_rows(args.data),
         "writers": writer_rows(dev=False),
+        "blind_trained": [] if args.no_blind_train else trained_blind_rows(),
         "enron_calm": [] if args.no_enron else enron_train_rows(),
         "public_calm": [] if args.no_public else public_calm_rows(dev=False),
     }
