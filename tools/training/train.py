@@ -89,6 +89,8 @@ REAL_HELD_BUDGET = 0.005
 # A release may not hold more real calm dev text than the model it replaces (a ratchet): dev gains that
 # come from a lower heat threshold are paid for in false holds, the defect that makes writers uninstall.
 SHIPPED_MANIFEST = REPO_ROOT / "models" / "tone-head" / MANIFEST
+# Heat thresholds above the common grid's 0.95, where a confident model puts most of its heat.
+HEAT_TOP = (0.96, 0.97, 0.98, 0.99)
 
 
 def seed_everything(seed: int) -> None:
@@ -390,12 +392,15 @@ def choose_policy(dev, real=None, held_cap: float | None = None) -> tuple[Policy
     the strictest heat threshold, where holds are fewest.
     """
     grid = [round(x, 2) for x in np.arange(0.2, 0.96, 0.05)]
-    heat = grid[-1] if held_cap is not None else 0.5
+    # Heated alone goes finer at the top: a model sure of heat scores most of it above 0.95, and a grid
+    # that stops there could not bring real calm dev held under the ratchet's cap (2026-12-04).
+    heat_grid = [*grid, *HEAT_TOP]
+    heat = heat_grid[-1] if held_cap is not None else 0.5
     policy = Policy({**dict.fromkeys(CATEGORIES, 0.5), Category.HEATED: heat}, calm_veto=0.1, heat_threshold=heat)
     best = _score(_evaluate(dev, real, policy), held_cap)
     for _ in range(2):
         for c in CATEGORIES:
-            for t in grid:
+            for t in heat_grid if c is Category.HEATED else grid:
                 cand = Policy({**policy.thresholds, c: t}, policy.calm_veto, policy.heat_threshold)
                 if c is Category.HEATED:
                     cand = Policy(cand.thresholds, cand.calm_veto, t)
