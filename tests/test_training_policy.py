@@ -60,6 +60,22 @@ def test_the_cap_keeps_real_calm_text_unheld_at_the_cost_of_dev_recall(sets):
     assert m["hold_recall"] == 0.5
 
 
+def test_the_cap_can_push_heat_above_the_common_grid_when_real_calm_text_scores_high(nlp):
+    # A confident model: heated rows at 0.99, one real calm message in 400 at 0.96. Only a heat threshold
+    # above 0.96 keeps it unheld, and the grid of the other categories stops at 0.95.
+    dev_rows = [Row(f"h{i}", f"I am sick of your excuses about ticket {i}.", ("heated",), True) for i in range(2)]
+    dev_rows += [Row(f"c{i}", f"Your parcel {i} left the depot this morning.", (), False) for i in range(2)]
+    dev_parsed = parse_rows(nlp, dev_rows, 200)
+    dev = (dev_rows, dev_parsed, [[] for _ in dev_rows], _hits(dev_parsed, [0.99, 0.99, 0.02, 0.02]))
+    real_rows = [Row(f"r{i}", f"The meeting room {i} is booked for Tuesday.", (), False) for i in range(400)]
+    real_parsed = parse_rows(nlp, real_rows, 200)
+    real = (real_parsed, [[] for _ in real_rows], _hits(real_parsed, [0.96] + [0.02] * 399))
+    policy, m = choose_policy(dev, real, held_cap=0.0)
+    assert 0.96 < policy.heat_threshold <= 0.99
+    assert m["real_calm_held_rate"] == 0.0
+    assert m["hold_recall"] == 1.0
+
+
 def test_score_ranks_policies_above_the_cap_below_all_others_and_is_the_objective_otherwise():
     m = {"macro_f1": 0.8, "calm_fp_rate": 0.01, "hold_precision": 0.95, "hold_recall": 0.6,
          "real_calm_fp_rate": 0.005, "real_calm_held_rate": 0.003}

@@ -57,7 +57,8 @@ WRITERS_DIR = CORPUS_DIR / "writers"
 DEV_WRITERS = frozenset({"w6"})
 # Blind sets already scored for their release (models/blind-test/README.md: spent sets may serve as dev).
 # They are whole realistic emails from independent writers, so thresholds see the calm mail the product
-# meets; they are never trained on. A set joins this list only after its one blind scoring.
+# meets; they are never trained on. A newly scored set joins SCORED_BLIND at once, and this list or
+# TRAINED_BLIND at the next training run.
 BLIND_DIR = REPO_ROOT / "models" / "blind-test"
 SPENT_BLIND = (
     "blind-2026-12", "blind-2026-12b", "blind-2026-12c", "blind-2026-12d", "blind-2026-12e", "blind-2026-12f",
