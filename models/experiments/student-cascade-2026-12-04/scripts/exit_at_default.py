@@ -1,3 +1,7 @@
+"""Step 5: student (b) with its exit measured against the default thresholds (heated capped at heat_pair 0.6).
+
+Usage: python .../exit_at_default.py   (reads /work/student/teacher.npz and student-l2z.npz)
+"""
 import json, numpy as np
 t = dict(np.load("/work/student/teacher.npz")); s = dict(np.load("/work/student/student-l2z.npz"))
 strict = np.array([0.25,0.2,0.3,0.25]); default = np.array([0.7,0.65,0.75,0.98])
