@@ -34,4 +34,4 @@ def test_lazy_spacy_cli_leaves_no_finder_behind() -> None:
 
     assert "spacy" in sys.modules  # the test session imported it: install() must not intercept again
     lazy_spacy_cli.install()
-    assert all(not isinstance(f, lazy_spacy_cli._Finder) for f in sys.meta_path)
+    assert lazy_spacy_cli._DEFERRAL not in sys.meta_path
