@@ -9,16 +9,18 @@ from pathlib import Path
 import pytest
 from model_required import require_model
 
-from tools.loadtest import SHED_ANSWER_MS, main, overload_failures
+from tools.loadtest import CLIENT_LAG_MS, SHED_ANSWER_MS, main, overload_failures
 
 
 def test_overload_failures_name_each_missed_target() -> None:
     one = {"p95_ms": 100.0, "errors": 0}
-    good = {"requests": 300, "shed": 120, "errors": 0, "p95_ms": 1900.0, "shed_p95_ms": 12.0}
+    good = {"requests": 300, "shed": 120, "errors": 0, "p95_ms": 1900.0, "shed_p95_ms": 12.0,
+            "client_lag_p95_ms": 1.0}
     assert overload_failures({"overload": good, "one_at_a_time": one}, budget_s=2.0) == []
-    bad = {**good, "shed": 0, "errors": 2, "p95_ms": 2200.0, "shed_p95_ms": SHED_ANSWER_MS + 1}
+    bad = {**good, "shed": 0, "errors": 2, "p95_ms": 2200.0, "shed_p95_ms": SHED_ANSWER_MS + 1,
+           "client_lag_p95_ms": CLIENT_LAG_MS + 1}
     failures = overload_failures({"overload": bad, "one_at_a_time": one}, budget_s=2.0)
-    assert [f.split()[0] for f in failures] == ["2", "nothing", "admitted", "shed"]
+    assert [f.split()[0] for f in failures] == ["2", "nothing", "admitted", "shed", "the"]
 
 
 @pytest.mark.slow
