@@ -152,6 +152,23 @@ def test_wait_ratio_learns_only_from_checks_admitted_behind_others() -> None:
     assert admission.ratio.value > PRIOR_WAIT_RATIO
 
 
+def test_refuse_any_refuses_only_what_admit_would_refuse_whatever_the_size() -> None:
+    admission = Admission(budget_s=1.0)
+    assert admission.refuse_any() is None  # idle: anything is admitted
+    held = admission.admit(_words_for(0.5))
+    assert admission.refuse_any() is None  # 0.5 s queued: a small check still fits
+    admission.admit(Cost(1, 1)).release()
+    second = admission.admit(_words_for(0.365))  # 0.865 s queued, likely 0.995 s with the ratio (1.15)
+    refusal = admission.refuse_any()  # a one-word email (12 ms) would take it past 1 s
+    assert isinstance(refusal, Overloaded) and refusal.retry_after >= 1
+    for cost in (Cost(1, 1), Cost(1, 50), Cost(5, 500)):
+        with pytest.raises(Overloaded):
+            admission.admit(cost)
+    second.release()
+    assert admission.refuse_any() is None
+    held.release()
+
+
 def test_admission_release_happens_once() -> None:
     admission = Admission(budget_s=1.0)
     ticket = admission.admit(Cost(1, 50))
@@ -212,6 +229,45 @@ def test_api_overload_sheds_at_once_while_admitted_checks_still_run(rules_engine
     assert int(shed.headers["Retry-After"]) >= 1
     assert [r.status_code for r in admitted] == [200, 200]
     assert app.state.admission.queued == NOTHING  # every ticket came back
+
+
+def test_api_busy_worker_sheds_a_check_before_reading_its_body(rules_engine: Engine, caplog) -> None:
+    """When no check could fit, the gate answers 503 before routing: even a broken body gets `overloaded`."""
+    held = _HeldEngine(rules_engine)
+    settings = Settings(use_classifier=False, shed_after_s=0.5, request_timeout_s=30,
+                        cors_origins=["https://addin.example"])
+    app = create_app(settings, engine_factory=lambda s: held)  # type: ignore[arg-type, return-value]
+    draft = "Thanks for your note, the refund is on its way. " * 400  # ~1.7 s at the priors: over the budget
+
+    async def scenario() -> tuple[list[httpx.Response], httpx.Response, httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=transport, base_url="http://test"
+        ) as client:
+            # An idle worker admits even a check over the budget; after it, nothing fits.
+            admitted = [asyncio.create_task(client.post("/v1/check", json={"text": draft}))]
+            for _ in range(1000):
+                if app.state.admission.running >= 1:
+                    break
+                await asyncio.sleep(0.01)
+            assert app.state.admission.refuse_any() is not None, "the held check did not fill the budget"
+            broken = await client.post("/v1/check/batch", content=b"{not json",
+                                       headers={"Origin": "https://addin.example"})
+            health = await client.get("/healthz")
+            rules = await client.get("/v1/rules")
+            held.release.set()
+            return list(await asyncio.gather(*admitted)), broken, health, rules
+
+    with ThreadPoolExecutor(1) as pool, caplog.at_level("INFO", logger="tonecheck.http"):
+        admitted, broken, health, rules = pool.submit(asyncio.run, scenario()).result(timeout=120)
+    assert broken.status_code == 503 and broken.json()["error"]["code"] == "overloaded"
+    assert int(broken.headers["Retry-After"]) >= 1 and broken.headers["X-Request-ID"]
+    assert broken.headers["access-control-allow-origin"] == "https://addin.example"
+    assert "Retry-After" in broken.headers["access-control-expose-headers"]
+    assert any("route=/v1/check/batch status=503" in r.getMessage() for r in caplog.records)
+    assert health.status_code == 200 and rules.status_code == 200  # only checks are shed
+    assert [r.status_code for r in admitted] == [200]
+    assert app.state.admission.queued == NOTHING
 
 
 def test_api_metrics_exposes_counts_and_never_text(rules_engine: Engine) -> None:

@@ -71,6 +71,8 @@ class Cost:
 
 
 NOTHING = Cost(0, 0)
+# No check costs less: one email of one word (`words_of` counts at least one).
+SMALLEST = Cost(1, 1)
 
 
 def words_of(text: str) -> int:
@@ -150,17 +152,31 @@ class Admission:
         """Predicted seconds until a check of `cost` would finish if admitted now."""
         return self.model.seconds(self.queued + cost)
 
+    def _refusal(self, cost: Cost) -> Overloaded | None:
+        """The refusal for a check of `cost` now (counted as shed), or None when it fits the budget."""
+        likely = self.expected_wait(cost) * self.ratio.value
+        # An idle worker admits anything: one big draft is bounded by the request timeout, not shed.
+        if not (self.budget_s and self.running and likely > self.budget_s):
+            return None
+        metrics.SHED.inc()
+        retry = max(1, math.ceil(likely - self.budget_s))
+        return Overloaded(f"tonecheck is busy (about {likely:.1f} s of checks queued); retry in {retry} s", retry)
+
+    def refuse_any(self) -> Overloaded | None:
+        """The refusal when even the smallest check would be shed now, before its body is read; else None.
+
+        Predicted time grows with cost, so this refuses only what `admit` would refuse too.
+        """
+        with self._lock:
+            return self._refusal(SMALLEST)
+
     def admit(self, cost: Cost) -> Ticket:
         """A ticket for a check of `cost`, or raise `Overloaded` when the wait would pass the budget."""
         with self._lock:
+            refusal = self._refusal(cost)
+            if refusal is not None:
+                raise refusal
             wait = self.expected_wait(cost)
-            likely = wait * self.ratio.value
-            # An idle worker admits anything: one big draft is bounded by the request timeout, not shed.
-            if self.budget_s and self.running and likely > self.budget_s:
-                metrics.SHED.inc()
-                retry = max(1, math.ceil(likely - self.budget_s))
-                raise Overloaded(f"tonecheck is busy (about {likely:.1f} s of checks queued); retry in {retry} s",
-                                 retry)
             behind = self.running > 0
             self.queued += cost
             self.running += 1

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
@@ -26,6 +27,7 @@ from tonecheck.api.limits import BodyLimit, BodyTooLarge
 from tonecheck.api.middleware import Cors, RequestLog, error_json
 from tonecheck.api.routes import router
 from tonecheck.api.security import KeyChecker, RateLimited, RateLimiter, Unauthorized
+from tonecheck.api.shedding import ShedGate
 from tonecheck.engine import Engine, build_engine
 from tonecheck.errors import (
     CheckTimeout,
@@ -56,6 +58,8 @@ _STATUS: list[tuple[type[TonecheckError], int]] = [
 # the 503s of shed requests took 2.6-4 s (`make load --overload 3`); with one, they take ~15 ms. A
 # bounded pool also means a request still queued when its timeout passes never runs.
 CHECK_THREADS = 1
+# The routes that run checks: the shedding gate refuses them before their body is read.
+_CHECK_PATHS = ("/v1/check", "/v1/check/batch")
 # uvicorn's code for "the worker failed to start": its supervisor then stops instead of restarting forever.
 _STARTUP_FAILURE = 3
 
@@ -196,8 +200,13 @@ def create_app(
     if settings.addin_dir.is_dir():
         app.mount("/addin", AddinFiles(directory=settings.addin_dir, html=True), name="addin")
     # Added innermost first: RequestLog sees everything (and contains any crash), CORS then also covers
-    # the body-limit 413, and the body limit guards the app.
+    # the shed 503 and the body-limit 413, the gate sheds before the body is read, and the body limit
+    # guards the app.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    checks = {r.path: r for r in router.routes if isinstance(r, APIRoute) and r.path in _CHECK_PATHS}
+    if len(checks) != len(_CHECK_PATHS):  # a renamed route would silently switch shedding off at the door
+        raise RuntimeError(f"the shedding gate found {sorted(checks)} of the check routes {_CHECK_PATHS}")
+    app.add_middleware(ShedGate, admission=app.state.admission, routes=checks)
     if settings.cors_origins:
         app.add_middleware(
             Cors, allow_origins=[o.rstrip("/") for o in settings.cors_origins],

@@ -86,6 +86,11 @@ class RateLimiter:
                               "use memory:// or redis://host:6379/0") from None
         self._warned_at = -math.inf
 
+    @property
+    def blocking(self) -> bool:
+        """Whether counting waits on the network (a shared store), so it must run off the event loop."""
+        return bool(self.per_minute) and not self.storage_uri.startswith("memory")
+
     def hit(self, caller: str) -> None:
         """Count one request, or raise `RateLimited` with the seconds until the window resets."""
         if not self.per_minute:

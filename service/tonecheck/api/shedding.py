@@ -1,0 +1,40 @@
+"""A pure-ASGI gate that sheds a check before its body is read when even the smallest check would be shed.
+
+Under overload most requests are refused. Refused after routing, dependencies and body parsing, each
+refusal cost the event loop about as much as an admitted request's HTTP work, so at 3x capacity the loop
+itself fell behind and the 503s took seconds (`make load --overload 3`, 4 Dec). Here a refusal costs
+the server's HTTP parse, the request log and one comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tonecheck.api.admission import Admission
+from tonecheck.api.middleware import error_body
+
+
+class ShedGate:
+    """503 `overloaded` with Retry-After for a check that `admission` would refuse whatever its size."""
+
+    def __init__(self, app: ASGIApp, admission: Admission, routes: Mapping[str, BaseRoute]) -> None:
+        self.app = app
+        self.admission = admission
+        self.routes = routes  # the check routes by path: the request log labels a refusal with its route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a check at once when the worker is too busy for any check; pass everything else on."""
+        route = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        refusal = self.admission.refuse_any() if route is not None else None
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = route
+        body = error_body(refusal.code, str(refusal))
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                   (b"retry-after", str(refusal.retry_after).encode())]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
