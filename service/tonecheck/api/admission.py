@@ -2,7 +2,7 @@
 
 A worker runs its checks one at a time. It predicts how long a check takes from its emails and words
 (a fixed part per email plus a part per word, both fitted online from the checks it ran), and how far
-its predictions of the wait fall short (a running 90th percentile of actual over predicted wait). When
+its predictions of the wait fall short (a running 95th percentile of actual over predicted wait). When
 the checks already admitted, plus the new one, would finish past the budget, the request gets 503 with
 Retry-After at once, so the admitted requests keep their latency instead of all arriving after the
 add-in (3 s) has given up.
@@ -33,8 +33,9 @@ FORGET = 0.9
 # The prior weighs like one observation in each direction, so a worker that only ever sees one email
 # length still predicts other lengths sensibly (the fit is a ridge regression toward the prior).
 PRIOR_WEIGHT = 1.0
-# Admission keeps this quantile of the actual / predicted wait inside the budget, learned online.
-WAIT_QUANTILE = 0.9
+# Admission keeps this quantile of the actual / predicted wait inside the budget, learned online. The
+# target is the admitted requests' p95: with the 90th, `make load` (4 Dec) admitted p95 2.09 s against 2.02 s.
+WAIT_QUANTILE = 0.95
 _QUANTILE_STEP = 0.02
 # Before any wait is measured: a check's real wait was up to 1.10x the predicted one at the 90th
 # percentile in the first overload runs (`make load --overload 3`), so start a little above that.
