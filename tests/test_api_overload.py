@@ -6,9 +6,10 @@ import asyncio
 import random
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 
 import httpx
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -29,6 +30,7 @@ from tonecheck.api.admission import (
 from tonecheck.api.app import create_app
 from tonecheck.detect.classifier.cache import ScoreCache
 from tonecheck.engine import Engine
+from tonecheck.errors import TooLarge
 from tonecheck.settings import Settings
 
 
@@ -169,6 +171,51 @@ def test_refuse_any_refuses_only_what_admit_would_refuse_whatever_the_size() -> 
     held.release()
 
 
+def test_admission_refuses_a_check_that_alone_would_pass_the_timeout_as_too_large() -> None:
+    admission = Admission(budget_s=0, timeout_s=1.0)  # never sheds, so only the timeout can refuse
+    with pytest.raises(TooLarge) as caught:
+        admission.admit(_words_for(1.5))
+    message = str(caught.value)
+    assert caught.value.code == "too_large" and "about 1.5 s" in message and "TONECHECK_REQUEST_TIMEOUT_S" in message
+    assert admission.queued == NOTHING and admission.running == 0
+    with pytest.raises(TooLarge, match="in 40 emails"):
+        admission.admit(Cost(40, 40 * 100))  # 40 x (12 ms + 43 ms) = 2.2 s
+    admission.admit(_words_for(0.9)).release()  # inside the timeout: admitted
+
+
+def test_ticket_abandoned_before_it_ran_gives_its_cost_back_and_never_runs() -> None:
+    admission = Admission(budget_s=1.0)
+    ticket = admission.admit(Cost(1, 50))
+    ticket.abandon()
+    assert admission.queued == NOTHING and admission.running == 0
+    ran = []
+    with pytest.raises(CancelledError):
+        ticket.run(lambda: ran.append(1))
+    assert ran == []
+
+
+def test_ticket_abandoned_while_running_keeps_its_place_and_teaches_the_model() -> None:
+    admission = Admission(budget_s=1.0)
+    ticket = admission.admit(Cost(1, 50))
+    started, finish = threading.Event(), threading.Event()
+
+    def job() -> str:
+        started.set()
+        finish.wait(timeout=60)
+        return "done"
+
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(ticket.run, job)
+        assert started.wait(timeout=60)
+        ticket.abandon()  # the request timed out; the check cannot be stopped
+        assert admission.queued == Cost(1, 50) and admission.running == 1
+        before = admission.model.theta.copy()
+        finish.set()
+        assert running.result(timeout=60) == "done"
+    assert admission.queued == NOTHING and admission.running == 0
+    assert not np.array_equal(admission.model.theta, before)  # its run time was learned
+
+
 def test_admission_release_happens_once() -> None:
     admission = Admission(budget_s=1.0)
     ticket = admission.admit(Cost(1, 50))
@@ -267,6 +314,69 @@ def test_api_busy_worker_sheds_a_check_before_reading_its_body(rules_engine: Eng
     assert any("route=/v1/check/batch status=503" in r.getMessage() for r in caplog.records)
     assert health.status_code == 200 and rules.status_code == 200  # only checks are shed
     assert [r.status_code for r in admitted] == [200]
+    assert app.state.admission.queued == NOTHING
+
+
+class _Untouchable:
+    """An engine that fails the test if a check reaches it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+    def check_many(self, *args: object, **kwargs: object) -> object:
+        raise AssertionError("a check predicted past the timeout ran")
+
+
+def test_api_draft_predicted_past_the_timeout_gets_413_without_running(rules_engine: Engine) -> None:
+    app = create_app(Settings(use_classifier=False, request_timeout_s=0.5),
+                     engine_factory=lambda s: _Untouchable(rules_engine))  # type: ignore[arg-type, return-value]
+    draft = "Thanks for your note, the refund is on its way. " * 200  # 2,000 words: ~0.9 s at the priors
+    with TestClient(app) as client:
+        response = client.post("/v1/check", json={"text": draft})
+        batch = client.post("/v1/check/batch", json={"emails": [{"text": draft}] * 2})
+    for answer in (response, batch):
+        assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_large"
+        assert "TONECHECK_REQUEST_TIMEOUT_S" in answer.json()["error"]["message"]
+    assert "in 2 emails" in batch.json()["error"]["message"]
+    assert app.state.admission.queued == NOTHING
+
+
+class _SlowEngine:
+    """The real engine, but every check takes at least `seconds` longer."""
+
+    def __init__(self, engine: Engine, seconds: float) -> None:
+        self.engine, self.seconds, self.done = engine, seconds, threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+    def check_many(self, *args: object, **kwargs: object) -> object:
+        self.done.clear()
+        threading.Event().wait(self.seconds)
+        try:
+            return self.engine.check_many(*args, **kwargs)
+        finally:
+            self.done.set()
+
+
+def test_api_draft_that_timed_out_is_refused_as_too_large_the_next_time(rules_engine: Engine) -> None:
+    slow = _SlowEngine(rules_engine, seconds=0.6)
+    app = create_app(Settings(use_classifier=False, request_timeout_s=0.3),
+                     engine_factory=lambda s: slow)  # type: ignore[arg-type, return-value]
+    draft = "Thanks for your note, the refund is on its way. " * 10  # 100 words: ~55 ms at the priors
+    with TestClient(app) as client:
+        first = client.post("/v1/check", json={"text": draft})
+        assert first.status_code == 503 and first.json()["error"]["code"] == "timeout"
+        assert slow.done.wait(timeout=60)  # the abandoned check ran to its end in the background
+        for _ in range(1000):  # and then gave its cost back, having taught the model its time
+            if app.state.admission.running == 0:
+                break
+            threading.Event().wait(0.01)
+        second = client.post("/v1/check", json={"text": draft})
+    assert second.status_code == 413 and second.json()["error"]["code"] == "too_large"
     assert app.state.admission.queued == NOTHING
 
 

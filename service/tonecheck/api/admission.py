@@ -14,13 +14,14 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
 
 from tonecheck.api import metrics
-from tonecheck.errors import TonecheckError
+from tonecheck.errors import TonecheckError, TooLarge
 
 T = TypeVar("T")
 # Priors until checks have been timed: about 12 ms per email plus 0.43 ms per word (the shipped model,
@@ -140,8 +141,10 @@ class WaitRatio:
 class Admission:
     """Checks admitted and not yet finished in this worker, and what it learned about their cost."""
 
-    def __init__(self, budget_s: float, clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, budget_s: float, clock: Callable[[], float] = time.perf_counter,
+                 timeout_s: float | None = None) -> None:
         self.budget_s = budget_s  # 0: admit everything (the request timeout still bounds each check)
+        self.timeout_s = timeout_s  # a check predicted to take longer alone is refused as too large
         self.clock = clock
         self.model = CostModel()
         self.ratio = WaitRatio()
@@ -171,10 +174,22 @@ class Admission:
         with self._lock:
             return self._refusal(SMALLEST)
 
+    def _too_slow(self, cost: Cost) -> TooLarge | None:
+        """The refusal for a check that alone would run past the request timeout, or None."""
+        alone = self.model.seconds(cost)
+        if self.timeout_s is None or alone <= self.timeout_s:
+            return None
+        # A 4xx, not a 503: the same draft would time out again, so "retry later" would be the wrong advice.
+        many = cost.emails > 1
+        what = f"{cost.words} words" + (f" in {cost.emails} emails" if many else "")
+        fix = "fewer or shorter emails per batch" if many else "a shorter draft"
+        return TooLarge(f"checking {what} would take about {alone:.1f} s here, past the {self.timeout_s:g} s "
+                        f"limit; send {fix}, or raise TONECHECK_REQUEST_TIMEOUT_S")
+
     def admit(self, cost: Cost) -> Ticket:
-        """A ticket for a check of `cost`, or raise `Overloaded` when the wait would pass the budget."""
+        """A ticket for a check of `cost`; raise `TooLarge` past the timeout, `Overloaded` past the budget."""
         with self._lock:
-            refusal = self._refusal(cost)
+            refusal = self._too_slow(cost) or self._refusal(cost)
             if refusal is not None:
                 raise refusal
             wait = self.expected_wait(cost)
@@ -202,23 +217,40 @@ class Admission:
 
 
 class Ticket:
-    """One admitted check; released exactly once, when it ran or when it was cancelled before running."""
+    """One admitted check; released exactly once, when it ran or when it was abandoned before running."""
 
     def __init__(
         self, admission: Admission, cost: Cost, predicted_wait: float, admitted_at: float, behind: bool
     ) -> None:
         self.admission, self.cost, self.behind = admission, cost, behind
         self.predicted_wait, self.admitted_at = predicted_wait, admitted_at
-        self._released = False
+        self._released = self._started = False
         self._lock = threading.Lock()
 
     def run(self, job: Callable[[], T]) -> T:
-        """Run the check (in a worker thread), timing it for the cost model."""
+        """Run the check (in a worker thread), timing it for the cost model; not if it was abandoned first."""
+        with self._lock:
+            if self._released:  # its request gave up while it waited and its cost went back: never run it
+                raise CancelledError("the request gave up before its check started")
+            self._started = True
         began = self.admission.clock()
         try:
             return job()
         finally:
             self.release(self.admission.clock() - began)
+
+    def abandon(self) -> None:
+        """The request stopped waiting (timeout, disconnect): give the cost back unless the check started.
+
+        A started check cannot be stopped. It keeps its place in the queue until it ends, so checks
+        behind it are priced with it, and its time still teaches the cost model: a draft that timed out
+        is then refused as too large at once the next time, instead of timing out again.
+        """
+        with self._lock:
+            if self._started or self._released:
+                return
+            self._released = True
+        self.admission._release(self, None)
 
     def release(self, seconds: float | None = None) -> None:
         """Give the cost back (`seconds`: how long the check took, when it ran)."""

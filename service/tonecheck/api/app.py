@@ -193,7 +193,7 @@ def create_app(
     app.state.engine = None
     app.state.keys = KeyChecker(keys)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
-    app.state.admission = Admission(settings.shed_after_s)
+    app.state.admission = Admission(settings.shed_after_s, timeout_s=settings.request_timeout_s)
     _install_handlers(app)
     app.include_router(router)
     app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]

@@ -156,8 +156,9 @@ async def _run(request: Request, eng: Engine, emails: list[EmailInput]) -> list[
     job = partial(ticket.run, partial(eng.check_many, emails, settings.max_tokens))
     pool = getattr(request.app.state, "pool", None)  # None (no lifespan ran): the loop's default executor
     future = asyncio.get_running_loop().run_in_executor(pool, job)
-    # A check cancelled while still queued never runs: its tokens go back to the queue here.
-    future.add_done_callback(lambda f: ticket.release() if f.cancelled() else None)
+    # The request stopped waiting: a check still queued gives its cost back and never runs; one already
+    # running keeps it until it ends (`Ticket.abandon`).
+    future.add_done_callback(lambda f: ticket.abandon() if f.cancelled() else None)
     try:
         reports = await asyncio.wait_for(future, settings.request_timeout_s)
     except TimeoutError as exc:
