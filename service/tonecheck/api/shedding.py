@@ -3,8 +3,9 @@
 Under overload most requests are refused. Refused after routing, the route's dependencies and the body
 parse, each refusal took event-loop time that the admitted checks then waited for. Here a refusal costs
 the server's HTTP parse, the request log and one comparison. At 3x one worker's capacity (4 Dec, short
-`tools.loadtest` runs) the 503s came back in 6.2-6.8 ms at p95 against 12.5-13.1 ms, and 760-898
-requests were admitted against 598-633.
+`tools.loadtest` runs, this gate together with the routes' dependencies made coroutines) the 503s came
+back in 6.2-6.8 ms at p95 against 12.5-13.1 ms without both, and 760-898 requests were admitted
+against 598-633.
 """
 
 from __future__ import annotations
