@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -50,7 +51,9 @@ def _run(reply, scenario):  # noqa: ANN001, ANN202 - a test helper
         finally:
             await pool.close()
             server.close()
-    return asyncio.run(main())
+    # Its own thread: a test before this one (Playwright's sync API) may leave a loop running on this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result(timeout=60)
 
 
 def test_prepare_encodes_json_text_and_query_requests() -> None:

@@ -41,6 +41,9 @@ _QUANTILE_STEP = 0.02
 # Before any wait is measured: a check's real wait was up to 1.10x the predicted one at the 90th
 # percentile in the first overload runs (`make load --overload 3`), so start a little above that.
 PRIOR_WAIT_RATIO = 1.15
+# How long a check that ran past the request timeout keeps larger ones out (413): long enough for a
+# writer's retries, short enough that a host that was only busy at that moment recovers on its own.
+SLOW_MEMORY_S = 600.0
 _WORDS_SCALE = 100.0  # features in units of emails and hundreds of words keep the 2x2 system well scaled
 
 
@@ -144,7 +147,8 @@ class Admission:
     def __init__(self, budget_s: float, clock: Callable[[], float] = time.perf_counter,
                  timeout_s: float | None = None) -> None:
         self.budget_s = budget_s  # 0: admit everything (the request timeout still bounds each check)
-        self.timeout_s = timeout_s  # a check predicted to take longer alone is refused as too large
+        self.timeout_s = timeout_s  # checks as large as one that ran longer than this are refused as too large
+        self._slowest_fit: _SlowCheck | None = None  # the smallest recent check that ran past the timeout
         self.clock = clock
         self.model = CostModel()
         self.ratio = WaitRatio()
@@ -175,19 +179,21 @@ class Admission:
             return self._refusal(SMALLEST)
 
     def _too_slow(self, cost: Cost) -> TooLarge | None:
-        """The refusal for a check that alone would run past the request timeout, or None."""
-        alone = self.model.seconds(cost)
-        if self.timeout_s is None or alone <= self.timeout_s:
+        """The refusal for a check at least as large as one that ran past the request timeout here lately."""
+        slow = self._slowest_fit
+        if slow is None or self.clock() - slow.at > SLOW_MEMORY_S:
+            return None
+        if cost.words < slow.cost.words or cost.emails < slow.cost.emails:
             return None
         # A 4xx, not a 503: the same draft would time out again, so "retry later" would be the wrong advice.
         many = cost.emails > 1
-        what = f"{cost.words} words" + (f" in {cost.emails} emails" if many else "")
         fix = "fewer or shorter emails per batch" if many else "a shorter draft"
-        return TooLarge(f"checking {what} would take about {alone:.1f} s here, past the {self.timeout_s:g} s "
-                        f"limit; send {fix}, or raise TONECHECK_REQUEST_TIMEOUT_S")
+        return TooLarge(f"a check of {slow.cost.words} words took {slow.seconds:.1f} s here, past the "
+                        f"{self.timeout_s:g} s limit, and this one has {cost.words}; send {fix}, or raise "
+                        "TONECHECK_REQUEST_TIMEOUT_S")
 
     def admit(self, cost: Cost) -> Ticket:
-        """A ticket for a check of `cost`; raise `TooLarge` past the timeout, `Overloaded` past the budget."""
+        """A ticket for `cost`; `TooLarge` if as large as a check that timed out, `Overloaded` past the budget."""
         with self._lock:
             refusal = self._too_slow(cost) or self._refusal(cost)
             if refusal is not None:
@@ -200,6 +206,12 @@ class Admission:
             metrics.QUEUE_CHECKS.inc()
             return Ticket(self, cost, wait, self.clock(), behind)
 
+    def _remember_slow(self, cost: Cost, seconds: float) -> None:
+        """Keep the smallest check that ran past the timeout (a newer one replaces an expired record)."""
+        now, slow = self.clock(), self._slowest_fit
+        if slow is None or now - slow.at > SLOW_MEMORY_S or cost.words <= slow.cost.words:
+            self._slowest_fit = _SlowCheck(cost, seconds, now)
+
     def _release(self, ticket: Ticket, seconds: float | None) -> None:
         with self._lock:
             self.queued -= ticket.cost
@@ -209,11 +221,22 @@ class Admission:
             # Checks run one at a time (app.CHECK_THREADS), so a check's own time is its cost, under
             # whatever contention the worker's event loop adds at that moment.
             if seconds is not None:
+                if self.timeout_s is not None and seconds > self.timeout_s:
+                    self._remember_slow(ticket.cost, seconds)
                 self.model.update(ticket.cost, seconds)
                 # The ratio only ever pads a queued check's wait (an idle worker admits anything), so it
                 # learns only from checks that were admitted behind others.
                 if ticket.behind:
                     self.ratio.update(self.clock() - ticket.admitted_at, ticket.predicted_wait)
+
+
+@dataclass(frozen=True)
+class _SlowCheck:
+    """A check that ran past the request timeout by itself: its cost, its run time and when it ended."""
+
+    cost: Cost
+    seconds: float
+    at: float
 
 
 class Ticket:
@@ -243,8 +266,8 @@ class Ticket:
         """The request stopped waiting (timeout, disconnect): give the cost back unless the check started.
 
         A started check cannot be stopped. It keeps its place in the queue until it ends, so checks
-        behind it are priced with it, and its time still teaches the cost model: a draft that timed out
-        is then refused as too large at once the next time, instead of timing out again.
+        behind it are priced with it, and its time still teaches the cost model; if it ran past the
+        timeout, checks as large are then refused as too large at once instead of timing out again.
         """
         with self._lock:
             if self._started or self._released:
