@@ -40,12 +40,12 @@ def _ok(body: bytes, close_after: bool = False, header: bool = False) -> tuple[b
     return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), extra, body), close_after
 
 
-def _run(reply, scenario):  # noqa: ANN001, ANN202 - a test helper
+def _run(reply, scenario, timeout: float = 30.0):  # noqa: ANN001, ANN202 - a test helper
     async def main():  # noqa: ANN202
         fake = _Server(reply)
         server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        pool = Pool("127.0.0.1", port)
+        pool = Pool("127.0.0.1", port, timeout=timeout)
         try:
             return fake, await scenario(pool)
         finally:
@@ -102,3 +102,14 @@ def test_pool_refuses_an_answer_without_content_length() -> None:
 
     with pytest.raises(BadAnswer, match="no Content-Length"):
         _run(lambda n: (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", True), scenario)
+
+
+def test_pool_gives_up_on_a_server_that_never_answers() -> None:
+    async def scenario(pool: Pool) -> None:
+        await pool.send(prepare("a", {"json": {}}, "h"))
+
+    def silent(n: int) -> tuple[bytes, bool]:
+        return b"", False  # reads the request, answers nothing
+
+    with pytest.raises(TimeoutError):
+        _run(silent, scenario, timeout=0.2)

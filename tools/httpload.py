@@ -61,13 +61,17 @@ def prepare(name: str, request: dict, host: str) -> Prepared:
 class Pool:
     """Keep-alive connections to one server; a request takes an idle one or opens a new one."""
 
-    def __init__(self, host: str, port: int, max_connections: int = MAX_CONNECTIONS) -> None:
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, max_connections: int = MAX_CONNECTIONS, timeout: float = 30.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self._slots = asyncio.Semaphore(max_connections)
 
     async def send(self, request: Prepared) -> Answer:
-        """Send `request` and read its answer; a reused connection the server had closed is retried once."""
+        """Send `request` and read its answer within the timeout (else `TimeoutError`, an `OSError`)."""
+        return await asyncio.wait_for(self._send(request), self.timeout)
+
+    async def _send(self, request: Prepared) -> Answer:
+        """A reused connection that the server had closed while idle is retried on another."""
         async with self._slots:
             while self._idle:
                 conn = self._idle.pop()
