@@ -160,9 +160,9 @@ class Admission:
         """Predicted seconds until a check of `cost` would finish if admitted now."""
         return self.model.seconds(self.queued + cost)
 
-    def _refusal(self, cost: Cost) -> Overloaded | None:
-        """The refusal for a check of `cost` now (counted as shed), or None when it fits the budget."""
-        likely = self.expected_wait(cost) * self.ratio.value
+    def _refusal(self, wait: float) -> Overloaded | None:
+        """The refusal for a check whose predicted wait is `wait` (counted as shed), or None when it fits."""
+        likely = wait * self.ratio.value
         # An idle worker admits anything: one big draft is bounded by the request timeout, not shed.
         if not (self.budget_s and self.running and likely > self.budget_s):
             return None
@@ -176,7 +176,7 @@ class Admission:
         Predicted time grows with cost, so this refuses only what `admit` would refuse too.
         """
         with self._lock:
-            return self._refusal(SMALLEST)
+            return self._refusal(self.expected_wait(SMALLEST))
 
     def _too_slow(self, cost: Cost) -> TooLarge | None:
         """The refusal for a check at least as large as one that ran past the request timeout here lately."""
@@ -195,10 +195,10 @@ class Admission:
     def admit(self, cost: Cost) -> Ticket:
         """A ticket for `cost`; `TooLarge` if as large as a check that timed out, `Overloaded` past the budget."""
         with self._lock:
-            refusal = self._too_slow(cost) or self._refusal(cost)
+            wait = self.expected_wait(cost)
+            refusal = self._too_slow(cost) or self._refusal(wait)
             if refusal is not None:
                 raise refusal
-            wait = self.expected_wait(cost)
             behind = self.running > 0
             self.queued += cost
             self.running += 1

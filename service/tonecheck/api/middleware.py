@@ -27,6 +27,15 @@ def error_body(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
+async def send_error(send: Send, status: int, code: str, message: str,
+                     headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    """The one error shape sent straight over ASGI, for middleware that answers before the app."""
+    body = error_body(code, message)
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def error_json(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """The one error shape as a response."""
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
@@ -80,10 +89,8 @@ class RequestLog:
         except Exception as exc:  # noqa: BLE001 - the last line of defence; see the class docstring
             log.error("internal error id=%s type=%s", request_id, type(exc).__name__)
             if status is None:
-                body = error_body("internal_error", "tonecheck failed on this request; the error was logged")
-                await stamping_send({"type": "http.response.start", "status": 500, "headers": [
-                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-                await stamping_send({"type": "http.response.body", "body": body})
+                await send_error(stamping_send, 500, "internal_error",
+                                 "tonecheck failed on this request; the error was logged")
         finally:
             # The route template, not the path: a path is whatever the caller typed.
             route = getattr(scope.get("route"), "path", "-")

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tonecheck.api.admission import Admission
-from tonecheck.api.middleware import error_body
+from tonecheck.api.middleware import send_error
 
 
 class ShedGate:
@@ -35,8 +35,5 @@ class ShedGate:
             await self.app(scope, receive, send)
             return
         scope["route"] = route
-        body = error_body(refusal.code, str(refusal))
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                   (b"retry-after", str(refusal.retry_after).encode())]
-        await send({"type": "http.response.start", "status": 503, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 503, refusal.code, str(refusal),
+                         ((b"retry-after", str(refusal.retry_after).encode()),))
