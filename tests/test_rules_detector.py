@@ -326,3 +326,58 @@ def test_detector_drop_nested(found: list[Finding], kept: list[str]) -> None:
     from tonecheck.detect.rules.detector import _drop_nested
 
     assert sorted(f.rule_id for f in _drop_nested(found)) == kept
+
+
+VETO_RULES = """rules:
+  - id: heated.late_sorry
+    category: heated
+    severity: low
+    message: m
+    suggestions: [s]
+    examples: {flag: [Late again.], pass: [On time.]}
+    tokens: [[{LOWER: late}]]
+    unless: [[{LOWER: sorry}]]
+  - id: heated.late_plain
+    category: heated
+    severity: low
+    message: m
+    suggestions: [s]
+    examples: {flag: [Late again.], pass: [On time.]}
+    tokens: [[{LOWER: late}]]
+  - id: heated.late_across
+    category: heated
+    severity: low
+    message: m
+    suggestions: [s]
+    examples: {flag: [Late again.], pass: [On time.]}
+    tokens: [[{LOWER: late}]]
+    unless: [[{LOWER: late}, {ORTH: "."}, {LOWER: sorry}]]
+"""
+
+
+def _sentences(words: list[str], starts: list[int]) -> Parsed:
+    doc = Doc(BLANK.vocab, words=words, sent_starts=[i in starts for i in range(len(words))])
+    return Parsed(Cleaned(doc.text, doc.text, (), False), doc, tuple(doc.sents))
+
+
+@pytest.mark.parametrize(
+    ("words", "starts", "kept"),
+    [
+        # A veto counts in the sentence it starts in, for its own rule only.
+        pytest.param(["Sorry", ",", "late", "."], [0], ["heated.late_across", "heated.late_plain"],
+                     id="vetoes-its-own-rule-only"),
+        pytest.param(["Late", "again", ".", "Sorry", "."], [0, 3],
+                     ["heated.late_across", "heated.late_plain", "heated.late_sorry"], id="veto-in-another-sentence"),
+        # ...even when its words run on past that sentence's end: each veto pattern reads the whole doc.
+        pytest.param(["Late", ".", "Sorry", "."], [0, 2], ["heated.late_plain", "heated.late_sorry"],
+                     id="veto-running-past-its-sentence"),
+        pytest.param(["On", "time", "."], [0], [], id="no-match-no-veto"),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:.*W036")  # these rules have no dependency patterns
+def test_detector_unless_vetoes_per_rule_and_sentence(
+    tmp_path, words: list[str], starts: list[int], kept: list[str]
+) -> None:
+    (tmp_path / "late.yaml").write_text(VETO_RULES, encoding="utf-8")
+    detector = RuleDetector(load_rules([tmp_path]), BLANK)
+    assert sorted(f.rule_id for f in detector.every_rule(_sentences(words, starts))) == kept

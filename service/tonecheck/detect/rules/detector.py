@@ -45,7 +45,9 @@ class RuleDetector:
         self._tokens = Matcher(nlp.vocab, validate=True)
         self._phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._deps = DependencyMatcher(nlp.vocab, validate=True)
-        self._unless = Matcher(nlp.vocab, validate=True)
+        # One veto matcher per rule, run only for a rule that matched: one matcher over every rule's
+        # `unless` patterns cost 2.5 ms of a typical email's 8 ms of rules, mostly for rules not in it.
+        self._unless: dict[str, Matcher] = {}
         self._regex = {spec.id: [re.compile(p) for p in spec.regex] for spec, _, _ in rules if spec.regex}
         for spec, file, line in rules:
             try:
@@ -62,7 +64,8 @@ class RuleDetector:
         if spec.dependency:
             self._deps.add(spec.id, spec.dependency)
         if spec.unless:
-            self._unless.add(spec.id, spec.unless)
+            self._unless[spec.id] = Matcher(nlp.vocab, validate=True)
+            self._unless[spec.id].add(spec.id, spec.unless)
 
     def surface_hits(self, doc: Doc) -> bool:
         """Whether a phrase or regex rule matches anywhere in `doc`: the patterns that need no parse."""
@@ -91,10 +94,13 @@ class RuleDetector:
                     for start, end in BUILTINS[spec.builtin](sent):
                         yield rule_id, start, end, list(range(start, end))
 
-    def _vetoes(self, doc: Doc, sent_of: list[int]) -> set[tuple[str, int]]:
-        """(rule id, sentence start) pairs where an `unless` pattern matched."""
-        strings = doc.vocab.strings
-        return {(strings[key], sent_of[start]) for key, start, _ in self._unless(doc)}
+    def _vetoes(self, doc: Doc, sent_of: list[int], rule_ids: set[str]) -> set[tuple[str, int]]:
+        """(rule id, sentence start) pairs where an `unless` pattern of one of `rule_ids` matched.
+
+        Each runs over the whole doc, as one matcher did: a veto may run past its sentence's end.
+        """
+        return {(rule_id, sent_of[start]) for rule_id in rule_ids if rule_id in self._unless
+                for _, start, _ in self._unless[rule_id](doc)}
 
     def _finding(self, spec: RuleSpec, doc: Doc, start: int, end: int, ids: list[int]) -> Finding:
         sent = doc[start].sent
@@ -135,11 +141,13 @@ class RuleDetector:
         sent_of = [0] * len(doc)
         for sent in doc.sents:
             sent_of[sent.start : sent.end] = [sent.start] * (sent.end - sent.start)
-        vetoes = self._vetoes(doc, sent_of)
+        raw = [(rule_id, sent_of[start], start, end, ids)
+               for rule_id, start, end, ids in self._raw_matches(doc, parsed.sentences)
+               if sent_of[start] in judged]
+        vetoes = self._vetoes(doc, sent_of, {r[0] for r in raw})
         best: dict[tuple[str, int], tuple[int, int, list[int]]] = {}
-        for rule_id, start, end, ids in self._raw_matches(doc, parsed.sentences):
-            sent_start = sent_of[start]
-            if sent_start not in judged or (rule_id, sent_start) in vetoes:
+        for rule_id, sent_start, start, end, ids in raw:
+            if (rule_id, sent_start) in vetoes:
                 continue
             key = (rule_id, sent_start)
             if key not in best or (start, -end) < (best[key][0], -best[key][1]):
