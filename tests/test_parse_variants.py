@@ -77,4 +77,5 @@ def test_parse_variants_senter_alone_loses_the_dependency_rules() -> None:
     detector = rule_detector(RULES, senter)
     [parsed] = parse_many(senter, [clean("Your staff ignored the safety notice.")], 10)
     assert "blame.you_failed_to" not in {f.rule_id for f in detector.every_rule(parsed)}
-    assert load_pipeline(Settings().spacy_model).pipe_names[-3:] == ["parser", "attribute_ruler", "lemmatizer"]
+    last = load_pipeline(Settings().spacy_model).pipe_names[-3:]
+    assert last == ["parser", "tonecheck_attribute_table", "lemmatizer"]

@@ -40,7 +40,10 @@ class LazyParse:
 
     def __init__(self, nlp: Language) -> None:
         self.parser = nlp.get_pipe("parser")  # disabled in `nlp`: only this component runs it
-        self.after = [nlp.get_pipe("attribute_ruler"), nlp.get_pipe("lemmatizer")]
+        # What sets POS, morphology and lemmas after the parse: tonecheck's table in spaCy's ruler's place.
+        table = "tonecheck_attribute_table"
+        attributes = table if table in nlp.component_names else "attribute_ruler"
+        self.after = [nlp.get_pipe(attributes), nlp.get_pipe("lemmatizer")]
         self._watchers: weakref.WeakSet = weakref.WeakSet()
         self.parsed = 0  # docs this component ran the parser on
 

@@ -11,6 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from tonecheck.cleanup import Cleaned
+from tonecheck.parse.attributes import AttributeTable
 
 # The rules need tags, lemmas and dependencies; entities are never read, so NER is not loaded.
 _EXCLUDE = ["ner"]
@@ -48,6 +49,9 @@ def load_pipeline(name: str) -> Language:
     """Load the spaCy pipeline once per process, with the line-break sentence starts."""
     nlp = spacy.load(name, exclude=_EXCLUDE)
     nlp.add_pipe("tonecheck_line_breaks", before="parser")
+    if "attribute_ruler" in nlp.pipe_names and AttributeTable.supports(nlp.get_pipe("attribute_ruler")):
+        nlp.add_pipe("tonecheck_attribute_table", after="attribute_ruler")
+        nlp.remove_pipe("attribute_ruler")
     return nlp
 
 
