@@ -23,6 +23,7 @@ from starlette.types import Scope
 from tonecheck import __version__
 from tonecheck.api import metrics
 from tonecheck.api.admission import Admission, Overloaded
+from tonecheck.api.balance import Rebalance
 from tonecheck.api.limits import BodyLimit, BodyTooLarge
 from tonecheck.api.middleware import Cors, RequestLog, error_json
 from tonecheck.api.routes import router
@@ -153,11 +154,14 @@ def create_app(
     settings: Settings,
     engine_factory: Callable[[Settings], Engine] = build_engine,
     load_in_background: bool = False,
+    rebalance: bool = False,
 ) -> FastAPI:
     """Build the app; `engine_factory` runs in the lifespan so models load once per worker.
 
     With `load_in_background` (what `tonecheck serve` uses) the server accepts connections at once and
-    /readyz answers 503 until the engine is loaded; otherwise startup waits for it (tests).
+    /readyz answers 503 until the engine is loaded; otherwise startup waits for it (tests). With
+    `rebalance` (one of several workers) a connection is closed after its answer while this worker is
+    behind, so the client's next request may reach another worker.
     """
     try:
         keys = settings.all_api_keys()
@@ -200,13 +204,15 @@ def create_app(
     if settings.addin_dir.is_dir():
         app.mount("/addin", AddinFiles(directory=settings.addin_dir, html=True), name="addin")
     # Added innermost first: RequestLog sees everything (and contains any crash), CORS then also covers
-    # the shed 503 and the body-limit 413, the gate sheds before the body is read, and the body limit
-    # guards the app.
+    # the shed 503 and the body-limit 413, rebalancing closes the connection of any answer (a shed 503
+    # too), the gate sheds before the body is read, and the body limit guards the app.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     checks = {r.path: r for r in router.routes if isinstance(r, APIRoute) and r.path in _CHECK_PATHS}
     if len(checks) != len(_CHECK_PATHS):  # a renamed route would silently switch shedding off at the door
         raise RuntimeError(f"the shedding gate found {sorted(checks)} of the check routes {_CHECK_PATHS}")
     app.add_middleware(ShedGate, admission=app.state.admission, routes=checks)
+    if rebalance:
+        app.add_middleware(Rebalance, admission=app.state.admission)
     if settings.cors_origins:
         app.add_middleware(
             Cors, allow_origins=[o.rstrip("/") for o in settings.cors_origins],

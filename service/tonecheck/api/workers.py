@@ -45,7 +45,7 @@ def app_factory(settings: Settings, loaded: Loaded) -> Callable[[], Any]:
         engine = loaded.engine
         metrics.MODEL_LOAD.set(loaded.seconds)
         # Built in the worker: its thread pool, rate-limit client and sockets belong to it alone.
-        return create_app(settings, engine_factory=lambda _settings: engine)
+        return create_app(settings, engine_factory=lambda _settings: engine, rebalance=True)
 
     return make
 
