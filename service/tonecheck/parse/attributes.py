@@ -31,7 +31,7 @@ SEEN_MAX = 50_000
 
 
 def _test(key: str, value: Any, vocab: Vocab) -> Test | None:
-    """One attribute test of a token pattern as (column, allowed values), or None if not supported."""
+    """One attribute test of a token pattern as (column, kind, what), or None if the table cannot read it."""
     column = _COLUMNS.get(key)
     if column is None:
         return None
