@@ -145,7 +145,7 @@ class Admission:
     """Checks admitted and not yet finished in this worker, and what it learned about their cost."""
 
     def __init__(self, budget_s: float, clock: Callable[[], float] = time.perf_counter,
-                 timeout_s: float | None = None) -> None:
+                 timeout_s: float | None = None, on_change: Callable[[int], None] | None = None) -> None:
         self.budget_s = budget_s  # 0: admit everything (the request timeout still bounds each check)
         self.timeout_s = timeout_s  # checks as large as one that ran longer than this are refused as too large
         self._slowest_fit: _SlowCheck | None = None  # the smallest recent check that ran past the timeout
@@ -154,6 +154,7 @@ class Admission:
         self.ratio = WaitRatio()
         self.queued = NOTHING
         self.running = 0
+        self.on_change = on_change  # told the checks in flight after each change (other workers read it)
         self._lock = threading.Lock()
 
     def expected_wait(self, cost: Cost) -> float:
@@ -202,6 +203,8 @@ class Admission:
             behind = self.running > 0
             self.queued += cost
             self.running += 1
+            if self.on_change is not None:
+                self.on_change(self.running)
             metrics.QUEUE_WORDS.inc(cost.words)
             metrics.QUEUE_CHECKS.inc()
             return Ticket(self, cost, wait, self.clock(), behind)
@@ -216,6 +219,8 @@ class Admission:
         with self._lock:
             self.queued -= ticket.cost
             self.running -= 1
+            if self.on_change is not None:
+                self.on_change(self.running)
             metrics.QUEUE_WORDS.dec(ticket.cost.words)
             metrics.QUEUE_CHECKS.dec()
             # Checks run one at a time (app.CHECK_THREADS), so a check's own time is its cost, under

@@ -23,7 +23,7 @@ from starlette.types import Scope
 from tonecheck import __version__
 from tonecheck.api import metrics
 from tonecheck.api.admission import Admission, Overloaded
-from tonecheck.api.balance import Rebalance
+from tonecheck.api.balance import Rebalance, WorkerLoads
 from tonecheck.api.limits import BodyLimit, BodyTooLarge
 from tonecheck.api.middleware import Cors, RequestLog, error_json
 from tonecheck.api.routes import router
@@ -154,14 +154,14 @@ def create_app(
     settings: Settings,
     engine_factory: Callable[[Settings], Engine] = build_engine,
     load_in_background: bool = False,
-    rebalance: bool = False,
+    loads: WorkerLoads | None = None,
 ) -> FastAPI:
     """Build the app; `engine_factory` runs in the lifespan so models load once per worker.
 
     With `load_in_background` (what `tonecheck serve` uses) the server accepts connections at once and
     /readyz answers 503 until the engine is loaded; otherwise startup waits for it (tests). With
-    `rebalance` (one of several workers) a connection is closed after its answer while this worker is
-    behind, so the client's next request may reach another worker.
+    `loads` (one of several forked workers) the worker publishes its checks in flight there, and closes
+    a connection after its answer while another worker is idler, so the next request may move there.
     """
     try:
         keys = settings.all_api_keys()
@@ -181,6 +181,8 @@ def create_app(
         try:
             yield
         finally:
+            if loads is not None:
+                loads.free()  # a retiring worker's count would otherwise read as a live worker's
             if loading is not None:
                 loading.cancel()
             app.state.engine = None
@@ -197,7 +199,8 @@ def create_app(
     app.state.engine = None
     app.state.keys = KeyChecker(keys)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
-    app.state.admission = Admission(settings.shed_after_s, timeout_s=settings.request_timeout_s)
+    app.state.admission = Admission(settings.shed_after_s, timeout_s=settings.request_timeout_s,
+                                    on_change=loads.publish if loads is not None else None)
     _install_handlers(app)
     app.include_router(router)
     app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]
@@ -211,8 +214,8 @@ def create_app(
     if len(checks) != len(_CHECK_PATHS):  # a renamed route would silently switch shedding off at the door
         raise RuntimeError(f"the shedding gate found {sorted(checks)} of the check routes {_CHECK_PATHS}")
     app.add_middleware(ShedGate, admission=app.state.admission, routes=checks)
-    if rebalance:
-        app.add_middleware(Rebalance, admission=app.state.admission)
+    if loads is not None:
+        app.add_middleware(Rebalance, admission=app.state.admission, loads=loads)
     if settings.cors_origins:
         app.add_middleware(
             Cors, allow_origins=[o.rstrip("/") for o in settings.cors_origins],

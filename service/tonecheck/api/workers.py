@@ -16,9 +16,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from socket import socket
 from typing import Any
 
+from tonecheck.api.balance import WorkerLoads
 from tonecheck.engine import Engine, build_engine
 from tonecheck.settings import Settings
 
@@ -34,7 +36,7 @@ class Loaded:
     seconds: float = 0.0
 
 
-def app_factory(settings: Settings, loaded: Loaded) -> Callable[[], Any]:
+def app_factory(settings: Settings, loaded: Loaded, loads: WorkerLoads | None = None) -> Callable[[], Any]:
     """What each forked worker calls to build its app around the engine loaded before the fork."""
     # Imported here, before the fork, so the workers inherit FastAPI and the routes already imported.
     from tonecheck.api import metrics
@@ -45,29 +47,49 @@ def app_factory(settings: Settings, loaded: Loaded) -> Callable[[], Any]:
         engine = loaded.engine
         metrics.MODEL_LOAD.set(loaded.seconds)
         # Built in the worker: its thread pool, rate-limit client and sockets belong to it alone.
-        return create_app(settings, engine_factory=lambda _settings: engine, rebalance=True)
+        return create_app(settings, engine_factory=lambda _settings: engine, loads=loads)
 
     return make
 
 
-def _forked_started(**kwargs: Any) -> None:
-    """A forked worker's first step: drop the supervisor's signal handlers, then run uvicorn's start."""
+def _forked_started(loads: WorkerLoads | None, slot: int | None, **kwargs: Any) -> None:
+    """A forked worker's first step: drop the supervisor's signal handlers, claim its load slot, then
+    run uvicorn's start."""
     from uvicorn._subprocess import subprocess_started
     from uvicorn.supervisors.multiprocess import SIGNALS
 
     for sig in SIGNALS:  # the inherited handlers queue signals for the parent's loop, not this process
         signal.signal(sig, signal.SIG_DFL)
+    if loads is not None and slot is not None:
+        loads.claim(slot)
     subprocess_started(**kwargs)
 
 
-def fork_subprocess(config: Any, target: Callable[..., None], sockets: list[socket]) -> Any:
+def free_slot(loads: WorkerLoads, holders: dict[int, Any]) -> int | None:
+    """A load slot for a new worker: one no process holds, or whose process has exited (its count is
+    reset); None if every slot is taken, and that worker then never closes a connection to rebalance."""
+    for slot in range(loads.size):
+        holder = holders.get(slot)
+        if holder is None or holder.exitcode is not None:  # a process not yet started has no exit code
+            loads.free(slot)
+            return slot
+    return None
+
+
+def fork_subprocess(config: Any, target: Callable[..., None], sockets: list[socket],
+                    loads: WorkerLoads | None = None, holders: dict[int, Any] | None = None) -> Any:
     """uvicorn's `get_subprocess`, with fork instead of spawn, so the worker inherits the loaded engine."""
     try:
         stdin_fileno = sys.stdin.fileno()
     except (AttributeError, OSError, ValueError):
         stdin_fileno = None
-    return _FORK.Process(target=_forked_started, kwargs={
-        "config": config, "target": target, "sockets": sockets, "stdin_fileno": stdin_fileno})
+    slot = free_slot(loads, holders) if loads is not None and holders is not None else None
+    process = _FORK.Process(target=_forked_started, kwargs={
+        "loads": loads, "slot": slot, "config": config, "target": target, "sockets": sockets,
+        "stdin_fileno": stdin_fileno})
+    if slot is not None and holders is not None:
+        holders[slot] = process
+    return process
 
 
 def serve_forked(options: dict[str, Any], settings: Settings) -> int:
@@ -80,7 +102,8 @@ def serve_forked(options: dict[str, Any], settings: Settings) -> int:
 
     configure_logging(settings)
     loaded = Loaded()
-    config = uvicorn.Config(app_factory(settings, loaded), factory=True, **options)
+    loads = WorkerLoads(options["workers"])  # made before the fork: the workers share its memory
+    config = uvicorn.Config(app_factory(settings, loaded, loads), factory=True, **options)
     sock = config.bind_socket()  # the port is ours before the load, so a busy port fails at once
     began = time.perf_counter()
     try:
@@ -99,7 +122,8 @@ def serve_forked(options: dict[str, Any], settings: Settings) -> int:
     supervisor = Multiprocess(config, sockets=[sock])
     # uvicorn has no switch for its start method; its Process looks `get_subprocess` up in this module
     # each time it starts a worker (at start, on a restart and on SIGHUP).
-    spawn, multiprocess.get_subprocess = multiprocess.get_subprocess, fork_subprocess
+    spawn = multiprocess.get_subprocess
+    multiprocess.get_subprocess = partial(fork_subprocess, loads=loads, holders={})
     try:
         supervisor.run()
     finally:
