@@ -104,6 +104,8 @@ def test_benchmark_quick_run_writes_every_figure(tiny: Path, tmp_path: Path, cap
     assert all(result["in_process"]["tonecheck"][s]["n"] == 2 for s in SIZES)
     assert [r["concurrency"] for r in result["http"]["runs"]] == [1, 4]
     assert all(r["errors"] == 0 for r in result["http"]["runs"])
+    # Read from the server's /metrics (0 with one worker, which never closes a connection to rebalance).
+    assert all(isinstance(r["rebalanced"], int) and r["rebalanced"] >= 0 for r in result["http"]["runs"])
     assert result["batch"]["default"]["files"] == 6 and result["batch"]["default"]["peak_rss_mb"] > 0
     assert [t["key"] for t in result["targets"]] == [key for key, *_ in TARGETS]
     naive_batch = result["in_process"]["naive_batch"]

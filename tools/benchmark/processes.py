@@ -97,6 +97,22 @@ def _ready(port: int) -> bool:
         conn.close()
 
 
+def rebalanced(port: int) -> float | None:
+    """`tonecheck_rebalanced_total` from the server's /metrics (summed over its workers), None if absent."""
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    finally:
+        conn.close()
+    for line in text.splitlines():
+        if line.startswith("tonecheck_rebalanced_total "):
+            return float(line.split()[1])
+    return None
+
+
 def start_server(workers: int, env: dict[str, str], log: Path, timeout: float = 120.0) -> Server:
     """Start `tonecheck serve` on a free loopback port; cold start = process start to /readyz 200."""
     port = free_port()

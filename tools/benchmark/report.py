@@ -214,8 +214,10 @@ def table(result: dict[str, Any]) -> str:
     if http:
         lines += ["", f"HTTP POST /v1/check, typical emails, `tonecheck serve --workers {http['workers']}`"]
         for run in http["runs"]:
+            moved = run.get("rebalanced")
+            closed = f", {moved} connections closed to rebalance" if moved is not None else ""
             lines.append(f"  concurrency {run['concurrency']}: p50 {run['p50']} ms, p95 {run['p95']} ms, "
-                         f"{run['n']} requests, {run['errors']} errors, {run['per_s']} requests/s")
+                         f"{run['n']} requests, {run['errors']} errors, {run['per_s']} requests/s{closed}")
         lines.append(f"  cold start to /readyz 200: {http['cold_start_s']} s (median of "
                      f"{len(http['cold_starts_s'])}: {http['cold_starts_s']})")
         lines.append(f"  peak RSS per worker: {http['peak_rss_mb']} MB")

@@ -166,7 +166,7 @@ def _median_for(values: list[float], group: list, email: Any, rounds: int) -> fl
 
 def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) -> dict[str, Any]:
     """Cold starts, then latency at concurrency 1 and 4 against the last server started, then its peak RSS."""
-    from tools.benchmark.processes import http_latency, start_server
+    from tools.benchmark.processes import http_latency, rebalanced, start_server
 
     typical = [e.text for e in emails["typical"]]
     cold = []
@@ -182,10 +182,15 @@ def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) ->
         runs = []
         for concurrency in (1, 4):
             http_latency(server.port, typical, concurrency, HTTP_WARMUP, deadline)
+            closed_before = rebalanced(server.port)
             run = http_latency(server.port, typical, concurrency, args.http_requests, deadline)
+            closed_after = rebalanced(server.port)
             stats = summary(run.latencies_ms, (50, 95, 99))
             runs.append({"concurrency": concurrency, **stats, "errors": run.errors,
-                         "per_s": round(len(run.latencies_ms) / run.seconds, 1) if run.seconds else None})
+                         "per_s": round(len(run.latencies_ms) / run.seconds, 1) if run.seconds else None,
+                         # connections a worker closed because another was idler (`serve --workers N` only)
+                         "rebalanced": None if closed_before is None or closed_after is None
+                         else int(closed_after - closed_before)})
         mem = server.memory()
     finally:
         server.stop()
