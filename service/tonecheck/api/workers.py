@@ -53,8 +53,7 @@ def app_factory(settings: Settings, loaded: Loaded, loads: WorkerLoads | None = 
 
 
 def _forked_started(loads: WorkerLoads | None, slot: int | None, **kwargs: Any) -> None:
-    """A forked worker's first step: drop the supervisor's signal handlers, claim its load slot, then
-    run uvicorn's start."""
+    """A forked worker's first steps: default signal handlers, its load slot, then uvicorn's start."""
     from uvicorn._subprocess import subprocess_started
     from uvicorn.supervisors.multiprocess import SIGNALS
 
@@ -66,8 +65,10 @@ def _forked_started(loads: WorkerLoads | None, slot: int | None, **kwargs: Any) 
 
 
 def free_slot(loads: WorkerLoads, holders: dict[int, Any]) -> int | None:
-    """A load slot for a new worker: one no process holds, or whose process has exited (its count is
-    reset); None if every slot is taken, and that worker then never closes a connection to rebalance."""
+    """A load slot for a new worker, reset: one no process holds or whose process exited; else None.
+
+    A worker without a slot never closes a connection to rebalance.
+    """
     for slot in range(loads.size):
         holder = holders.get(slot)
         if holder is None or holder.exitcode is not None:  # a process not yet started has no exit code
