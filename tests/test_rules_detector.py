@@ -328,31 +328,18 @@ def test_detector_drop_nested(found: list[Finding], kept: list[str]) -> None:
     assert sorted(f.rule_id for f in _drop_nested(found)) == kept
 
 
-VETO_RULES = """rules:
-  - id: heated.late_sorry
-    category: heated
-    severity: low
-    message: m
-    suggestions: [s]
-    examples: {flag: [Late again.], pass: [On time.]}
-    tokens: [[{LOWER: late}]]
-    unless: [[{LOWER: sorry}]]
-  - id: heated.late_plain
-    category: heated
-    severity: low
-    message: m
-    suggestions: [s]
-    examples: {flag: [Late again.], pass: [On time.]}
-    tokens: [[{LOWER: late}]]
-  - id: heated.late_across
-    category: heated
-    severity: low
-    message: m
-    suggestions: [s]
-    examples: {flag: [Late again.], pass: [On time.]}
-    tokens: [[{LOWER: late}]]
-    unless: [[{LOWER: late}, {ORTH: "."}, {LOWER: sorry}]]
-"""
+def _late_rule(rule_id: str, unless: str | None) -> str:
+    """One `late` rule of the veto tests, as rule-file YAML; `unless` is its veto pattern or None."""
+    rule = (f"  - id: {rule_id}\n    category: heated\n    severity: low\n    message: m\n    suggestions: [s]\n"
+            "    examples: {flag: [Late again.], pass: [On time.]}\n    tokens: [[{LOWER: late}]]\n")
+    return rule + (f"    unless: [{unless}]\n" if unless else "")
+
+
+VETO_RULES = "rules:\n" + "".join([
+    _late_rule("heated.late_sorry", "[{LOWER: sorry}]"),
+    _late_rule("heated.late_plain", None),
+    _late_rule("heated.late_across", '[{LOWER: late}, {ORTH: "."}, {LOWER: sorry}]'),
+])
 
 
 def _sentences(words: list[str], starts: list[int]) -> Parsed:
