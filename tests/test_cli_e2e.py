@@ -130,6 +130,24 @@ def test_cli_parallel_workers_report_the_same(rules_engine) -> None:
     assert sum(progress) == len(sources) == 11 and len(progress) > 2
 
 
+def test_cli_batches_go_longest_first_within_each_config() -> None:
+    from types import SimpleNamespace
+
+    from tonecheck.cli.batches import chunks
+
+    def source(config: str, chars: int) -> SimpleNamespace:
+        return SimpleNamespace(candidate=SimpleNamespace(config=SimpleNamespace(path=config)),
+                               email=SimpleNamespace(text="x" * chars))
+
+    sizes = [("a", 10), ("a", 500), ("b", 40), ("a", 30), ("a", 20), ("b", 900), ("a", 25)]
+    sources = [source(c, n) for c, n in sizes]
+    work = chunks(sources, size=2, chars=1_000)
+    assert work == [("b", [5, 2]), ("a", [1, 3]), ("a", [6, 4]), ("a", [0])]
+    # a batch closes at the character cap too: the 900-character file goes alone
+    assert chunks(sources, size=2, chars=800)[0] == ("b", [5])
+    assert sorted(i for _, idx in work for i in idx) == list(range(len(sources)))
+
+
 @pytest.mark.parametrize(
     ("files", "cores", "idle", "jobs"),
     [

@@ -18,6 +18,9 @@ from tonecheck.engine import Engine, Report
 BATCH_FILES = 32
 # Below this many files, starting workers costs more than it saves (measured: docs/ci.md).
 PARALLEL_MIN_FILES = 4 * BATCH_FILES
+# Characters per batch at most: 32 long emails (~2,500 characters each) fit; a few very large files do not
+# go into one parse together.
+BATCH_CHARS = 100_000
 
 Chunk = tuple[Path | None, list[int]]
 # What forked workers read: set just before the fork, so nothing is pickled on the way in.
@@ -80,12 +83,29 @@ def auto_jobs(files: int) -> int:
     return 2 if cores() >= 2 and _idle_cores() >= 1.5 else 1
 
 
-def chunks(sources: Sequence[InputFile], size: int = BATCH_FILES) -> list[Chunk]:
-    """Batches of source indexes, each for one config (one engine)."""
+def chunks(sources: Sequence[InputFile], size: int = BATCH_FILES, chars: int = BATCH_CHARS) -> list[Chunk]:
+    """Batches of source indexes, each for one config (one engine), the longest texts first.
+
+    Longest first so that workers end together: the last batches are the cheapest, where in file order one
+    worker could be left with a batch of long emails after the other had finished. A batch ends at `size`
+    files or `chars` characters, so a folder of large files does not parse them all at once.
+    """
     groups: dict[Path | None, list[int]] = {}
-    for i, s in enumerate(sources):
-        groups.setdefault(s.candidate.config.path, []).append(i)
-    return [(key, idx[n : n + size]) for key, idx in groups.items() for n in range(0, len(idx), size)]
+    for i in sorted(range(len(sources)), key=lambda i: -len(sources[i].email.text)):
+        groups.setdefault(sources[i].candidate.config.path, []).append(i)
+    work: list[tuple[int, Chunk]] = []
+    for key, indexes in groups.items():
+        batch: list[int] = []
+        length = 0
+        for i in indexes:
+            batch.append(i)
+            length += len(sources[i].email.text)
+            if len(batch) == size or length >= chars:
+                work.append((length, (key, batch)))
+                batch, length = [], 0
+        if batch:
+            work.append((length, (key, batch)))
+    return [chunk for _, chunk in sorted(work, key=lambda w: -w[0])]
 
 
 def _check_chunk(chunk: Chunk) -> list[Report]:
