@@ -18,9 +18,9 @@ from tonecheck.engine import Engine, Report
 BATCH_FILES = 32
 # Below this many files, starting workers costs more than it saves (measured: docs/ci.md).
 PARALLEL_MIN_FILES = 4 * BATCH_FILES
-# Characters per batch at most, so that long files, which now come first and together, do not raise peak
-# memory: 500 templates in one process peaked at 570 MB in file order, 586-607 MB longest first with
-# 100,000 characters and 577-581 MB with 50,000 (/usr/bin/time, at the same speed).
+# Characters per batch at most, so that long files, which come first and together, do not raise peak
+# memory: the benchmark's 500 templates in one process peaked at 567-570 MB in file order, 586-607 MB
+# longest first with 100,000 characters, 561-589 MB with 40,000 (/usr/bin/time -f %M, two runs each).
 BATCH_CHARS = 40_000
 
 Chunk = tuple[Path | None, list[int]]
