@@ -137,3 +137,15 @@ def test_classifier_never_embeds_ignored_text(nlp, email: str) -> None:
     spy = _Spy()
     ClassifierDetector(spy, Head(spy.dim)).detect(parse_many(nlp, [clean(email)], 100))
     assert spy.seen and all("seless" not in t and "money" not in t for t in spy.seen)
+
+
+def test_classifier_packed_attention_groups_keep_like_widths() -> None:
+    from tonecheck.detect.classifier.packed import ATTENTION_CHUNK, WIDTH_GROWTH, attention_groups
+
+    lengths = [4, 5, 5, 9, 10, 11, 12, 40, 41, *[60] * 20]
+    groups = attention_groups(lengths)
+    assert [n for g in groups for n in g] == lengths  # every sentence once, in order
+    assert groups[:4] == [[4, 5, 5], [9, 10, 11], [12], [40, 41]]
+    assert all(len(g) <= ATTENTION_CHUNK and g[-1] <= WIDTH_GROWTH * g[0] for g in groups)
+    assert [len(g) for g in groups[4:]] == [ATTENTION_CHUNK, 20 - ATTENTION_CHUNK]  # the cap splits the 60s
+    assert attention_groups([]) == []
