@@ -91,5 +91,10 @@ def test_table_applies_patterns_in_the_rulers_order_later_ones_win() -> None:
     ],
 )
 def test_a_ruler_with_other_patterns_is_kept(pattern: list[dict]) -> None:
-    _, ruler = _hand_ruler([{"patterns": [pattern], "attrs": {"POS": "PRON"}}])
-    assert not AttributeTable.supports(ruler)
+    from tonecheck.parse import use_attribute_table
+
+    nlp, ruler = _hand_ruler([{"patterns": [pattern], "attrs": {"POS": "PRON"}}])
+    with pytest.raises(ValueError):
+        AttributeTable(ruler)
+    use_attribute_table(nlp)
+    assert nlp.pipe_names == ["attribute_ruler"]

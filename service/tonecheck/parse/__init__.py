@@ -10,8 +10,8 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+import tonecheck.parse.attributes  # noqa: F401  (registers the tonecheck_attribute_table factory)
 from tonecheck.cleanup import Cleaned
-from tonecheck.parse.attributes import AttributeTable
 
 # The rules need tags, lemmas and dependencies; entities are never read, so NER is not loaded.
 _EXCLUDE = ["ner"]
@@ -49,10 +49,19 @@ def load_pipeline(name: str) -> Language:
     """Load the spaCy pipeline once per process, with the line-break sentence starts."""
     nlp = spacy.load(name, exclude=_EXCLUDE)
     nlp.add_pipe("tonecheck_line_breaks", before="parser")
-    if "attribute_ruler" in nlp.pipe_names and AttributeTable.supports(nlp.get_pipe("attribute_ruler")):
-        nlp.add_pipe("tonecheck_attribute_table", after="attribute_ruler")
-        nlp.remove_pipe("attribute_ruler")
+    use_attribute_table(nlp)
     return nlp
+
+
+def use_attribute_table(nlp: Language) -> None:
+    """Replace spaCy's attribute ruler by the table, unless it holds a pattern the table cannot read."""
+    if "attribute_ruler" not in nlp.pipe_names:
+        return
+    try:
+        nlp.add_pipe("tonecheck_attribute_table", after="attribute_ruler")
+    except ValueError:  # AttributeTable refuses a pattern it would not read as spaCy does: keep the ruler
+        return
+    nlp.remove_pipe("attribute_ruler")
 
 
 def _judged(doc: Doc, max_sentences: int) -> tuple[Span, ...]:

@@ -88,15 +88,6 @@ class AttributeTable:
                 return
         self.always.append(i)
 
-    @staticmethod
-    def supports(ruler: AttributeRuler) -> bool:
-        """Whether every pattern of `ruler` is one this table reads the same way."""
-        try:
-            AttributeTable(ruler)
-        except ValueError:
-            return False
-        return True
-
     def _matches(self, row: Sequence[int]) -> list[int]:
         """Indexes of the one-token patterns that match a token with these column values, in order."""
         candidates = {*self.by_tag.get(row[0], ()), *self.by_lower.get(row[1], ()), *self.always}
