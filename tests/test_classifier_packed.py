@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from model_required import require_model
 
 from tonecheck.detect.classifier.encoder import Encoder, encoder_dir
@@ -149,3 +150,29 @@ def test_classifier_packed_attention_groups_keep_like_widths() -> None:
     assert all(len(g) <= ATTENTION_CHUNK and g[-1] <= WIDTH_GROWTH * g[0] for g in groups)
     assert [len(g) for g in groups[4:]] == [ATTENTION_CHUNK, 20 - ATTENTION_CHUNK]  # the cap splits the 60s
     assert attention_groups([]) == []
+
+
+@pytest.mark.parametrize("rows", [1, 7, 128, 300, 1024])
+def test_classifier_packed_prepacked_weights_multiply_like_plain_ones(rows: int) -> None:
+    from tonecheck.detect.classifier.packed import _linear, bf16_by_onednn, prepack
+
+    gen = torch.Generator().manual_seed(rows)
+    w = (torch.randn(1536, 384, generator=gen) * 0.05).bfloat16()
+    b, x = torch.randn(1536, generator=gen).bfloat16(), torch.randn(rows, 384, generator=gen).bfloat16()
+    packed = prepack(w)
+    assert packed.is_mkldnn == bf16_by_onednn()
+    assert torch.equal(_linear(x, packed, b), F.linear(x, w, b))
+    assert not prepack(w.float()).is_mkldnn  # fp32 runs on MKL, plain
+
+
+@pytest.mark.slow
+def test_classifier_packed_bf16_prepacking_changes_no_embedding(trained, dev_texts, monkeypatch) -> None:
+    from tonecheck.detect.classifier import packed as packed_module
+
+    top = trained[0]
+    fast = PackedEncoder(encoder_dir(), top_layers=top, precision="bf16")
+    assert fast.layers[0].up.is_mkldnn == packed_module.bf16_by_onednn()
+    monkeypatch.setattr(packed_module, "prepack", lambda w: w)
+    plain = PackedEncoder(encoder_dir(), top_layers=top, precision="bf16")
+    assert not plain.layers[0].up.is_mkldnn
+    assert np.array_equal(fast.embed(dev_texts), plain.embed(dev_texts))

@@ -34,6 +34,9 @@ PASS_TOKENS = 1024
 # benchmark's emails: 0.92x of one 32-sentence chunk; a 200-sentence batch pass 0.96x).
 ATTENTION_CHUNK = 16
 WIDTH_GROWTH = 1.3
+# The row count oneDNN picks its blocked weight layout for: about one typical email's tokens. Any row count
+# multiplies correctly with it; the products equal F.linear's bit for bit (tests/test_classifier_packed.py).
+PACK_ROWS = 128
 
 
 class _Layer:
@@ -47,14 +50,14 @@ class _Layer:
             return w[name].to(torch.float32)
 
         # q, k and v as one matrix: one pass over the activations instead of three.
-        self.qkv = torch.cat([mat("attention.self.query"), mat("attention.self.key"),
-                              mat("attention.self.value")]).contiguous()
+        self.qkv = prepack(torch.cat([mat("attention.self.query"), mat("attention.self.key"),
+                                      mat("attention.self.value")]).contiguous())
         self.qkv_b = torch.cat([vec("attention.self.query.bias"), vec("attention.self.key.bias"),
                                 vec("attention.self.value.bias")]).to(dtype)
-        self.out, self.out_b = mat("attention.output.dense"), vec("attention.output.dense.bias").to(dtype)
+        self.out, self.out_b = prepack(mat("attention.output.dense")), vec("attention.output.dense.bias").to(dtype)
         self.ln1 = (vec("attention.output.LayerNorm.weight"), vec("attention.output.LayerNorm.bias"))
-        self.up, self.up_b = mat("intermediate.dense"), vec("intermediate.dense.bias").to(dtype)
-        self.down, self.down_b = mat("output.dense"), vec("output.dense.bias").to(dtype)
+        self.up, self.up_b = prepack(mat("intermediate.dense")), vec("intermediate.dense.bias").to(dtype)
+        self.down, self.down_b = prepack(mat("output.dense")), vec("output.dense.bias").to(dtype)
         self.ln2 = (vec("output.LayerNorm.weight"), vec("output.LayerNorm.bias"))
 
 
@@ -155,7 +158,7 @@ class PackedEncoder:
     def _layer(self, layer: _Layer, x: torch.Tensor, chunks: list[_Chunk]) -> torch.Tensor:
         """BertLayer (post-norm): attention per chunk of sentences, feed-forward on every token at once."""
         dtype = layer.qkv.dtype
-        qkv = F.linear(x.to(dtype), layer.qkv, layer.qkv_b)
+        qkv = _linear(x.to(dtype), layer.qkv, layer.qkv_b)
         context = torch.empty(x.shape[0], self.dim, dtype=dtype)
         head_dim = self.dim // self.heads
         for c in chunks:
@@ -165,11 +168,38 @@ class PackedEncoder:
             att = F.scaled_dot_product_attention(q, k, v, attn_mask=c.bias)
             att = att.transpose(1, 2).reshape(c.count * c.width, self.dim)
             context[c.rows] = att if c.scatter is None else att.index_select(0, c.scatter)
-        h = F.linear(context, layer.out, layer.out_b).float() + x
+        h = _linear(context, layer.out, layer.out_b).float() + x
         h = F.layer_norm(h, (self.dim,), *layer.ln1, eps=self.eps)
-        up = F.gelu(F.linear(h.to(dtype), layer.up, layer.up_b))
-        y = F.linear(up, layer.down, layer.down_b).float() + h
+        up = F.gelu(_linear(h.to(dtype), layer.up, layer.up_b))
+        y = _linear(up, layer.down, layer.down_b).float() + h
         return F.layer_norm(y, (self.dim,), *layer.ln2, eps=self.eps)
+
+
+def prepack(w: torch.Tensor) -> torch.Tensor:
+    """A bf16 weight matrix in oneDNN's blocked layout, reordered once at load instead of at every product.
+
+    Where oneDNN runs bf16 products, F.linear reorders the plain matrix on every call: ~7% of the encoder's
+    time (one-off paired timing on the benchmark's emails, docs/performance.md). Elsewhere, and in fp32
+    (MKL runs it), the matrix stays plain, so the arithmetic is the same everywhere.
+    """
+    if w.dtype != torch.bfloat16 or not bf16_by_onednn():
+        return w
+    return torch.ops.mkldnn._reorder_linear_weight(w, PACK_ROWS)
+
+
+def bf16_by_onednn() -> bool:
+    """True when torch sends bf16 matrix products to oneDNN, as F.linear does on CPUs with AVX-512."""
+    try:
+        return torch.backends.mkldnn.is_available() and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without the op: keep the plain matrix
+        return False
+
+
+def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """x @ w.T + b, with a prepacked weight when `prepack` made one."""
+    if w.is_mkldnn:
+        return torch.ops.mkldnn._linear_pointwise(x, w, b, "none", [], "")
+    return F.linear(x, w, b)
 
 
 def attention_groups(lengths: list[int]) -> list[list[int]]:
