@@ -3,9 +3,10 @@
 Order: in-process latency (tonecheck and the naive stack interleaved round by round, so both see the
 same machine load) and the naive stack's rate over the first templates, one at a time; a real
 `tonecheck serve` on loopback (cold start, HTTP latency at concurrency 1 and 4, peak RSS), then
-`tonecheck check` over a folder of templates. The servers and checks it starts inherit
-the caller's TONECHECK_* settings. Prints a table, writes JSON (bench-results/latest.json; with --publish
-also docs/bench-latest.json, the copy the README quotes).
+`tonecheck check` over a folder of templates. The concurrency-4 and batch figures are each paired with the
+naive stack measured again just before them, a few times, and the median pair is judged. The servers and
+checks it starts inherit the caller's TONECHECK_* settings. Prints a table, writes JSON
+(bench-results/latest.json; with --publish also docs/bench-latest.json, the copy the README quotes).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,16 @@ NO_CACHE = {"TONECHECK_SCORE_CACHE_UNITS": "0"}
 NAIVE_BATCH_TEMPLATES = 100
 # Measures the naive stack's rate over those templates, once per call.
 NaiveRate = Callable[[], dict[str, Any]]
+# Rounds over the typical emails when the naive p50 is measured again just before a concurrency-4 run.
+NAIVE_HTTP_ROUNDS = 10
+
+
+@dataclass(frozen=True)
+class NaiveProbes:
+    """The naive stack measured again on demand, so a later phase pairs its figure with one taken just before."""
+
+    rate: NaiveRate | None  # emails/s over the first templates, one at a time (None without templates)
+    typical_p50: NaiveRate  # p50 ms over the typical emails, one at a time
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--templates", type=int, default=500, help="files in the batch folder")
     parser.add_argument("--batch-pairs", type=int, default=3,
                         help="naive rate + `tonecheck check` pairs in the batch phase (the median ratio is judged)")
+    parser.add_argument("--http-pairs", type=int, default=3,
+                        help="naive p50 + concurrency-4 run pairs in the HTTP phase (the median ratio is judged)")
     parser.add_argument("--cold-starts", type=int, default=3, help="server starts timed (median reported)")
     parser.add_argument("--workers", type=int, default=min(2, cores()),
                         help="`tonecheck serve --workers` (default: one per core, at most 2: the documented setting)")
@@ -71,8 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _in_process(args: argparse.Namespace, emails: dict, deadline: float,
-                templates: list[Path]) -> tuple[dict[str, Any], dict, NaiveRate | None]:
-    """Latency per email through the engine, the naive stack interleaved; the settings; the naive batch rate."""
+                templates: list[Path]) -> tuple[dict[str, Any], dict, NaiveProbes | None]:
+    """Latency per email through the engine, the naive stack interleaved; the settings; the naive probes."""
     import torch
 
     from tonecheck.detect.classifier.packed import native_bf16, resolve_precision
@@ -118,7 +132,21 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float,
         "ms_per_100_words": {s: round(ours[s]["p50"] / words[s] * 100, 2) for s in SIZES},
         "linear_fit": linear_fit(per_email),
     }
+    probes: NaiveProbes | None = None
     naive_rate: NaiveRate | None = None
+    if naive_info:
+        fastest = naive_p50({"naive": naive_sum}, "typical")[0]
+
+        def typical_p50() -> dict[str, Any]:
+            systems[fastest][1]()  # that configuration's thread count
+            ms = []
+            for _ in range(NAIVE_HTTP_ROUNDS):
+                for e in emails["typical"]:
+                    began = time.perf_counter()
+                    naive.check(e.text, sentences[e.name])
+                    ms.append((time.perf_counter() - began) * 1000)
+            torch.set_num_threads(threads)
+            return {"naive": fastest, "checks": len(ms), "p50": summary(ms)["p50"]}
     if naive_info and templates:
         # The naive batch rate: the naive stack over the first templates of the batch folder, read and checked
         # one at a time in this process, at the thread count of the naive p50 (models loaded and warm: the
@@ -150,7 +178,9 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float,
         from tools.benchmark.hostile import hostile
 
         out["hostile_s"] = hostile(engine)
-    return out, used, naive_rate
+    if naive_info:
+        probes = NaiveProbes(rate=naive_rate, typical_p50=typical_p50)
+    return out, used, probes
 
 
 def _recheck(engine: Any, emails: dict, rounds: int) -> dict[str, Any]:
@@ -176,8 +206,14 @@ def _median_for(values: list[float], group: list, email: Any, rounds: int) -> fl
     return sorted(own)[len(own) // 2] if own else float("nan")
 
 
-def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) -> dict[str, Any]:
-    """Cold starts, then latency at concurrency 1 and 4 against the last server started, then its peak RSS."""
+def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path,
+          naive_p50_now: NaiveRate | None) -> dict[str, Any]:
+    """Cold starts, then latency at concurrency 1 and 4 against the last server started, then its peak RSS.
+
+    Concurrency 4 runs `--http-pairs` times, each just after the naive stack's typical p50 is measured
+    again, and the run with the median ratio is kept: the naive p50 of the in-process phase was taken
+    minutes earlier, and this VM's speed drifts by 10-15% within minutes.
+    """
     from tools.benchmark.processes import http_latency, rebalanced, start_server
 
     typical = [e.text for e in emails["typical"]]
@@ -191,25 +227,37 @@ def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path) ->
     assert server is not None
     try:
         ready_rss = server.memory()
-        runs = []
-        for concurrency in (1, 4):
+        def measure(concurrency: int) -> dict[str, Any]:
             http_latency(server.port, typical, concurrency, HTTP_WARMUP, deadline)
             closed_before = rebalanced(server.port)
             run = http_latency(server.port, typical, concurrency, args.http_requests, deadline)
             closed_after = rebalanced(server.port)
             stats = summary(run.latencies_ms, (50, 95, 99))
-            runs.append({"concurrency": concurrency, **stats, "errors": run.errors,
-                         "per_s": round(len(run.latencies_ms) / run.seconds, 1) if run.seconds else None,
-                         # connections a worker closed because another was idler (`serve --workers N` only)
-                         "rebalanced": None if closed_before is None or closed_after is None
-                         else int(closed_after - closed_before)})
+            return {"concurrency": concurrency, **stats, "errors": run.errors,
+                    "per_s": round(len(run.latencies_ms) / run.seconds, 1) if run.seconds else None,
+                    # connections a worker closed because another was idler (`serve --workers N` only)
+                    "rebalanced": None if closed_before is None or closed_after is None
+                    else int(closed_after - closed_before)}
+
+        c1 = measure(1)
+        pairs = []
+        for i in range(args.http_pairs if naive_p50_now else 1):
+            if i and time.monotonic() > deadline:
+                break
+            naive = naive_p50_now() if naive_p50_now else None
+            c4 = measure(4)
+            pairs.append({"naive": naive, "run": c4, "ratio": ratio(c4["p95"], naive and naive["p50"])})
+        median = median_pair(pairs)
+        runs = [c1, median["run"]]
         mem = server.memory()
     finally:
         server.stop()
     return {
         "workers": args.workers, "cold_starts_s": cold, "cold_start_s": sorted(cold)[len(cold) // 2],
         "rss_ready_mb": round(ready_rss["VmRSS"] / 2**20, 1), "peak_rss_mb": round(mem["VmHWM"] / 2**20, 1),
-        "runs": runs,
+        "runs": runs, "c4_naive": median["naive"],
+        "c4_pairs": [{"naive_p50_ms": p["naive"] and p["naive"]["p50"], "p95_ms": p["run"]["p95"],
+                      "ratio": p["ratio"]} for p in pairs],
     }
 
 
@@ -276,11 +324,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tonecheck-bench-") as tmp:
         # One template folder: `tonecheck check` runs over all of it, the naive batch rate over its first files.
         templates = [] if "batch" in args.skip else write_templates(Path(tmp) / "templates", args.templates, emails)
-        result["in_process"], result["settings"], naive_rate = _in_process(args, emails, deadline, templates)
+        result["in_process"], result["settings"], probes = _in_process(args, emails, deadline, templates)
         if "http" not in args.skip:
-            result["http"] = _http(args, emails, deadline, Path(tmp))
+            result["http"] = _http(args, emails, deadline, Path(tmp), probes and probes.typical_p50)
         if templates:
-            result["batch"] = _batch(deadline, Path(tmp), templates, naive_rate, args.batch_pairs)
+            result["batch"] = _batch(deadline, Path(tmp), templates, probes and probes.rate, args.batch_pairs)
     result["load_average"]["end"] = load_average()
     result["timed_out"] = time.monotonic() > deadline
     result["targets"] = judge(*target_values(result))
@@ -292,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.command = " ".join(["python -m tools.benchmark", *(sys.argv[1:] if argv is None else argv)])
     if args.quick:
-        args.rounds, args.http_requests, args.templates, args.cold_starts, args.batch_pairs = 2, 8, 6, 1, 1
+        args.rounds, args.http_requests, args.templates, args.cold_starts = 2, 8, 6, 1
+        args.batch_pairs = args.http_pairs = 1
     result = run(args)
     print(table(result))
     text = json.dumps(result, indent=2) + "\n"
