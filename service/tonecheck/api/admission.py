@@ -255,12 +255,18 @@ class Ticket:
         self._released = self._started = False
         self._lock = threading.Lock()
 
+    def begin(self) -> bool:
+        """Mark the check started; False if its request gave up first (its cost went back: never run it)."""
+        with self._lock:
+            if self._released:
+                return False
+            self._started = True
+            return True
+
     def run(self, job: Callable[[], T]) -> T:
         """Run the check (in a worker thread), timing it for the cost model; not if it was abandoned first."""
-        with self._lock:
-            if self._released:  # its request gave up while it waited and its cost went back: never run it
-                raise CancelledError("the request gave up before its check started")
-            self._started = True
+        if not self.begin():
+            raise CancelledError("the request gave up before its check started")
         began = self.admission.clock()
         try:
             return job()

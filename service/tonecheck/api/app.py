@@ -24,6 +24,7 @@ from tonecheck import __version__
 from tonecheck.api import metrics
 from tonecheck.api.admission import Admission, Overloaded
 from tonecheck.api.balance import Rebalance, WorkerLoads
+from tonecheck.api.coalesce import CheckQueue
 from tonecheck.api.limits import BodyLimit, BodyTooLarge
 from tonecheck.api.middleware import Cors, RequestLog, error_json
 from tonecheck.api.routes import router
@@ -57,7 +58,8 @@ _STATUS: list[tuple[type[TonecheckError], int]] = [
 # One thread runs checks in each worker (workers use the other cores). The work is CPU-bound and mostly
 # holds the GIL: with four threads the event loop waited its turn behind them, and at 3x capacity even
 # the 503s of shed requests took 2.6-4 s (`make load --overload 3`); with one, they take ~15 ms. A
-# bounded pool also means a request still queued when its timeout passes never runs.
+# bounded pool also means a request still queued when its timeout passes never runs. The checks waiting
+# for it are merged when it frees up (`CheckQueue`).
 CHECK_THREADS = 1
 # The routes that run checks: the shedding gate refuses them before their body is read.
 _CHECK_PATHS = ("/v1/check", "/v1/check/batch")
@@ -173,6 +175,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = ThreadPoolExecutor(max_workers=CHECK_THREADS, thread_name_prefix="tonecheck-check")
+        app.state.checks = CheckQueue(app.state.pool)
         loading = None
         if load_in_background:
             loading = asyncio.create_task(_load_in_background(app, settings, engine_factory))
@@ -197,6 +200,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = None
+    app.state.checks = CheckQueue(None)  # replaced in the lifespan by one on the bounded pool
     app.state.keys = KeyChecker(keys)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
     app.state.admission = Admission(settings.shed_after_s, timeout_s=settings.request_timeout_s,

@@ -27,6 +27,8 @@ LATENCY = Histogram(
     buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
 )  # fmt: skip
 SHED = Counter("tonecheck_shed", "Checks refused at once because their expected wait passed the budget.")
+MERGED = Counter("tonecheck_merged_checks",
+                 "Single-draft checks run in one engine call with others that had waited with them.")
 REBALANCED = Counter("tonecheck_rebalanced",
                      "Kept-alive connections closed after an answer because their worker had a backlog.")
 QUEUE_WORDS = Gauge("tonecheck_queue_words", "Words of the checks admitted and not yet finished.",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from functools import partial
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -146,16 +145,14 @@ def _parse(model: type[_Body], raw: bytes, example: str) -> _Body:
 
 
 async def _run(request: Request, eng: Engine, emails: list[EmailInput]) -> list[Report]:
-    """Run the CPU-bound check on the app's bounded pool; past the timeout the caller gets a 503.
+    """Queue the CPU-bound check for the worker's check thread; past the timeout the caller gets a 503.
 
     A thread cannot be stopped, so a check that is already running finishes in the background; one still
-    queued when its time is up is cancelled and never runs. Either way the response does not wait.
+    queued when its time is up never runs. Either way the response does not wait.
     """
     settings = request.app.state.settings
     ticket = request.app.state.admission.admit(cost_of([e.text for e in emails]))
-    job = partial(ticket.run, partial(eng.check_many, emails, settings.max_tokens))
-    pool = getattr(request.app.state, "pool", None)  # None (no lifespan ran): the loop's default executor
-    future = asyncio.get_running_loop().run_in_executor(pool, job)
+    future = request.app.state.checks.submit(eng, ticket, emails, settings.max_tokens)
     # The request stopped waiting: a check still queued gives its cost back and never runs; one already
     # running keeps it until it ends (`Ticket.abandon`).
     future.add_done_callback(lambda f: ticket.abandon() if f.cancelled() else None)
