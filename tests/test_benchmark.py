@@ -111,10 +111,13 @@ def test_benchmark_quick_run_writes_every_figure(tiny: Path, tmp_path: Path, cap
     assert {"tonecheck", "naive", "linear_fit", "stages_typical_p50_ms", "recheck_typical"} <= set(result["in_process"])
     assert result["settings"]["score_cache_units"] == 0  # the compute figures never hit the cache
     assert all(result["in_process"]["tonecheck"][s]["n"] == 2 for s in SIZES)
-    assert [r["concurrency"] for r in result["http"]["runs"]] == [1, 4]
+    assert [r["concurrency"] for r in result["http"]["runs"]] == [1, 4, 8]
     assert all(r["errors"] == 0 for r in result["http"]["runs"])
     # Read from the server's /metrics (0 with one worker, which never closes a connection to rebalance).
     assert all(isinstance(r["rebalanced"], int) and r["rebalanced"] >= 0 for r in result["http"]["runs"])
+    # Counted by the server: checks run together with others that had queued with them. One at a time, none.
+    assert result["http"]["runs"][0]["merged"] == 0
+    assert all(isinstance(r["merged"], int) and r["merged"] >= 0 for r in result["http"]["runs"])
     assert result["batch"]["default"]["files"] == 6 and result["batch"]["default"]["peak_rss_mb"] > 0
     assert [t["key"] for t in result["targets"]] == [key for key, *_ in TARGETS]
     naive_batch = result["batch"]["naive"]

@@ -26,6 +26,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+REBALANCED = "tonecheck_rebalanced_total"
+MERGED = "tonecheck_merged_checks_total"
+
+
 def _command(args: Sequence[str], env: dict[str, str]) -> list[str]:
     # `env VAR=value cmd` adds settings and passes the caller's environment through unchanged.
     prefix = ["env", *(f"{k}={v}" for k, v in env.items())] if env else []
@@ -97,20 +101,22 @@ def _ready(port: int) -> bool:
         conn.close()
 
 
-def rebalanced(port: int) -> float | None:
-    """`tonecheck_rebalanced_total` from the server's /metrics (summed over its workers), None if absent."""
+def counters(port: int, names: Sequence[str]) -> dict[str, float | None]:
+    """Counters from the server's /metrics (summed over its workers), each None if absent or unreadable."""
+    out: dict[str, float | None] = dict.fromkeys(names)
     conn = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
     try:
         conn.request("GET", "/metrics")
         text = conn.getresponse().read().decode("utf-8", "replace")
     except OSError:
-        return None
+        return out
     finally:
         conn.close()
     for line in text.splitlines():
-        if line.startswith("tonecheck_rebalanced_total "):
-            return float(line.split()[1])
-    return None
+        name, _, value = line.partition(" ")
+        if name in out:
+            out[name] = float(value.split()[0])
+    return out
 
 
 def start_server(workers: int, env: dict[str, str], log: Path, timeout: float = 120.0) -> Server:

@@ -233,8 +233,9 @@ def table(result: dict[str, Any]) -> str:
     if http:
         lines += ["", f"HTTP POST /v1/check, typical emails, `tonecheck serve --workers {http['workers']}`"]
         for run in http["runs"]:
-            moved = run.get("rebalanced")
+            moved, merged = run.get("rebalanced"), run.get("merged")
             closed = f", {moved} connections closed to rebalance" if moved is not None else ""
+            closed += f", {merged} checks merged" if merged is not None else ""
             lines.append(f"  concurrency {run['concurrency']}: p50 {run['p50']} ms, p95 {run['p95']} ms, "
                          f"{run['n']} requests, {run['errors']} errors, {run['per_s']} requests/s{closed}")
         if len(http.get("c4_pairs") or []) > 1:

@@ -2,7 +2,7 @@
 
 Order: in-process latency (tonecheck and the naive stack interleaved round by round, so both see the
 same machine load) and the naive stack's rate over the first templates, one at a time; a real
-`tonecheck serve` on loopback (cold start, HTTP latency at concurrency 1 and 4, peak RSS), then
+`tonecheck serve` on loopback (cold start, HTTP latency at concurrency 1, 4 and 8, peak RSS), then
 `tonecheck check` over a folder of templates. The concurrency-4 and batch figures are each paired with the
 naive stack measured again just before them, a few times, and the median pair is judged. The servers and
 checks it starts inherit the caller's TONECHECK_* settings. Prints a table, writes JSON
@@ -41,6 +41,8 @@ from tools.benchmark.report import (
 RESULTS = REPO_ROOT / "bench-results" / "latest.json"
 PUBLISHED = REPO_ROOT / "docs" / "bench-latest.json"
 HTTP_WARMUP = 20
+# A third HTTP run, beyond the targets' two: four checks in flight per worker, where queued drafts merge.
+LOADED_CONCURRENCY = 8
 # The figures measure the checking itself: the benchmark repeats its emails, so the score cache, which
 # would answer those repeats, is off everywhere except the re-check figure, which is about the cache.
 NO_CACHE = {"TONECHECK_SCORE_CACHE_UNITS": "0"}
@@ -208,13 +210,13 @@ def _median_for(values: list[float], group: list, email: Any, rounds: int) -> fl
 
 def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path,
           naive_p50_now: NaiveRate | None) -> dict[str, Any]:
-    """Cold starts, then latency at concurrency 1 and 4 against the last server started, then its peak RSS.
+    """Cold starts, then latency at concurrency 1, 4 and 8 against the last server started, then its peak RSS.
 
     Concurrency 4 runs `--http-pairs` times, each just after the naive stack's typical p50 is measured
     again, and the run with the median ratio is kept: the naive p50 of the in-process phase was taken
     minutes earlier, and this VM's speed drifts by 10-15% within minutes.
     """
-    from tools.benchmark.processes import http_latency, rebalanced, start_server
+    from tools.benchmark.processes import MERGED, REBALANCED, counters, http_latency, start_server
 
     typical = [e.text for e in emails["typical"]]
     cold = []
@@ -229,18 +231,21 @@ def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path,
         ready_rss = server.memory()
         def measure(concurrency: int) -> dict[str, Any]:
             http_latency(server.port, typical, concurrency, HTTP_WARMUP, deadline)
-            closed_before = rebalanced(server.port)
+            before = counters(server.port, [REBALANCED, MERGED])
             run = http_latency(server.port, typical, concurrency, args.http_requests, deadline)
-            closed_after = rebalanced(server.port)
+            after = counters(server.port, [REBALANCED, MERGED])
+            moved = {name: None if before[name] is None or after[name] is None else int(after[name] - before[name])
+                     for name in (REBALANCED, MERGED)}
             stats = summary(run.latencies_ms, (50, 95, 99))
             return {"concurrency": concurrency, **stats, "errors": run.errors,
                     "per_s": round(len(run.latencies_ms) / run.seconds, 1) if run.seconds else None,
                     # connections a worker closed because another was idler (`serve --workers N` only)
-                    "rebalanced": None if closed_before is None or closed_after is None
-                    else int(closed_after - closed_before)}
+                    "rebalanced": moved[REBALANCED],
+                    # checks run together with others that had queued with them (`api/coalesce.py`)
+                    "merged": moved[MERGED]}
 
         c1 = measure(1)
-        pairs = []
+        pairs: list[dict[str, Any]] = []
         for i in range(args.http_pairs if naive_p50_now else 1):
             if i and time.monotonic() > deadline:
                 break
@@ -248,7 +253,8 @@ def _http(args: argparse.Namespace, emails: dict, deadline: float, tmp: Path,
             c4 = measure(4)
             pairs.append({"naive": naive, "run": c4, "ratio": ratio(c4["p95"], naive and naive["p50"])})
         median = median_pair(pairs)
-        runs = [c1, median["run"]]
+        # Not a target: past two checks in flight per worker, queued drafts are checked together (coalesce.py).
+        runs = [c1, median["run"], measure(LOADED_CONCURRENCY)]
         mem = server.memory()
     finally:
         server.stop()
