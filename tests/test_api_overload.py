@@ -6,7 +6,7 @@ import asyncio
 import random
 import re
 import threading
-from concurrent.futures import CancelledError, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import numpy as np
@@ -126,15 +126,10 @@ def test_wait_ratio_settles_at_its_quantile() -> None:
 def test_admission_learns_from_each_check_it_runs() -> None:
     clock = Clock()
     admission = Admission(budget_s=2.0, clock=clock)
-
-    def work(seconds: float):
-        def job() -> str:
-            clock.now += seconds
-            return "done"
-        return job
-
     before = admission.expected_wait(Cost(1, 1_000))
-    assert admission.admit(Cost(1, 1_000)).run(work(2.0)) == "done"  # far slower than the prior
+    ticket = admission.admit(Cost(1, 1_000))
+    assert ticket.begin()
+    ticket.release(seconds=2.0)  # far slower than the prior
     assert admission.expected_wait(Cost(1, 1_000)) > before
     # It ran on an idle worker, where the ratio never applies, so the ratio did not learn from it.
     assert admission.ratio.value == PRIOR_WAIT_RATIO
@@ -189,35 +184,22 @@ def test_admission_refuses_checks_as_large_as_one_that_ran_past_the_timeout() ->
     admission.admit(Cost(1, 2_000)).release()
 
 
-def test_ticket_abandoned_before_it_ran_gives_its_cost_back_and_never_runs() -> None:
+def test_ticket_abandoned_before_it_ran_gives_its_cost_back_and_never_starts() -> None:
     admission = Admission(budget_s=1.0)
     ticket = admission.admit(Cost(1, 50))
     ticket.abandon()
     assert admission.queued == NOTHING and admission.running == 0
-    ran = []
-    with pytest.raises(CancelledError):
-        ticket.run(lambda: ran.append(1))
-    assert ran == []
+    assert ticket.begin() is False  # the check queue then drops it without running it
 
 
 def test_ticket_abandoned_while_running_keeps_its_place_and_teaches_the_model() -> None:
     admission = Admission(budget_s=1.0)
     ticket = admission.admit(Cost(1, 50))
-    started, finish = threading.Event(), threading.Event()
-
-    def job() -> str:
-        started.set()
-        finish.wait(timeout=60)
-        return "done"
-
-    with ThreadPoolExecutor(1) as pool:
-        running = pool.submit(ticket.run, job)
-        assert started.wait(timeout=60)
-        ticket.abandon()  # the request timed out; the check cannot be stopped
-        assert admission.queued == Cost(1, 50) and admission.running == 1
-        before = admission.model.theta.copy()
-        finish.set()
-        assert running.result(timeout=60) == "done"
+    assert ticket.begin()
+    ticket.abandon()  # the request timed out; the check cannot be stopped
+    assert admission.queued == Cost(1, 50) and admission.running == 1
+    before = admission.model.theta.copy()
+    ticket.release(seconds=0.5)  # the check ended
     assert admission.queued == NOTHING and admission.running == 0
     assert not np.array_equal(admission.model.theta, before)  # its run time was learned
 

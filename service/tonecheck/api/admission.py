@@ -14,16 +14,13 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import CancelledError
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
 from tonecheck.api import metrics
 from tonecheck.errors import TonecheckError, TooLarge
 
-T = TypeVar("T")
 # Priors until checks have been timed: about 12 ms per email plus 0.43 ms per word (the shipped model,
 # bf16, one core, parse and rules included: `make bench`'s linear fit in docs/performance.md).
 PRIOR_FIXED_S = 0.012
@@ -224,7 +221,8 @@ class Admission:
             metrics.QUEUE_WORDS.dec(ticket.cost.words)
             metrics.QUEUE_CHECKS.dec()
             # Checks run one at a time (app.CHECK_THREADS), so a check's own time is its cost, under
-            # whatever contention the worker's event loop adds at that moment.
+            # whatever contention the worker's event loop adds at that moment; `CheckQueue` shares a merged
+            # run's time out among its checks.
             if seconds is not None:
                 if self.timeout_s is not None and seconds > self.timeout_s:
                     self._remember_slow(ticket.cost, seconds)
@@ -262,16 +260,6 @@ class Ticket:
                 return False
             self._started = True
             return True
-
-    def run(self, job: Callable[[], T]) -> T:
-        """Run the check (in a worker thread), timing it for the cost model; not if it was abandoned first."""
-        if not self.begin():
-            raise CancelledError("the request gave up before its check started")
-        began = self.admission.clock()
-        try:
-            return job()
-        finally:
-            self.release(self.admission.clock() - began)
 
     def abandon(self) -> None:
         """The request stopped waiting (timeout, disconnect): give the cost back unless the check started.

@@ -178,8 +178,8 @@ class PackedEncoder:
 def prepack(w: torch.Tensor) -> torch.Tensor:
     """A bf16 weight matrix in oneDNN's blocked layout, reordered once at load instead of at every product.
 
-    Where oneDNN runs bf16 products, F.linear reorders the plain matrix on every call: ~7% of the encoder's
-    time (one-off paired timing on the benchmark's emails, docs/performance.md). Elsewhere, and in fp32
+    Where oneDNN runs bf16 products, F.linear reorders the plain matrix on every call: ~6% of the encoder's
+    time on the benchmark's emails (one-off paired timing, docs/performance.md). Elsewhere, and in fp32
     (MKL runs it), the matrix stays plain, so the arithmetic is the same everywhere.
     """
     if w.dtype != torch.bfloat16 or not bf16_by_onednn():
