@@ -135,12 +135,11 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float,
         "linear_fit": linear_fit(per_email),
     }
     probes: NaiveProbes | None = None
-    naive_rate: NaiveRate | None = None
     if naive_info:
-        fastest = naive_p50({"naive": naive_sum}, "typical")[0]
+        fastest = naive_p50({"naive": naive_sum}, "typical")[0]  # both probes run at its thread count
 
         def typical_p50() -> dict[str, Any]:
-            systems[fastest][1]()  # that configuration's thread count
+            systems[fastest][1]()
             ms = []
             for _ in range(NAIVE_HTTP_ROUNDS):
                 for e in emails["typical"]:
@@ -149,21 +148,24 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float,
                     ms.append((time.perf_counter() - began) * 1000)
             torch.set_num_threads(threads)
             return {"naive": fastest, "checks": len(ms), "p50": summary(ms)["p50"]}
-    if naive_info and templates:
-        # The naive batch rate: the naive stack over the first templates of the batch folder, read and checked
-        # one at a time in this process, at the thread count of the naive p50 (models loaded and warm: the
-        # rate compares with `tonecheck check`'s emails/s after start-up). Judged sentences found beforehand.
-        # Run by the batch phase, each time just before a `tonecheck check`, so the pair sees one machine speed.
-        paths = templates[:NAIVE_BATCH_TEMPLATES]
-        judged = {t: judged_sentences(engine, t) for t in {p.read_text(encoding="utf-8") for p in paths}}
-        name = naive_p50({"naive": naive_sum}, "typical")[0]
 
-        def naive_rate() -> dict[str, Any]:
-            systems[name][1]()  # that configuration's thread count
-            seconds = one_at_a_time(lambda text: naive.check(text, judged[text]), paths)
-            torch.set_num_threads(threads)
-            return {"naive": name, "templates": len(paths), "seconds": round(seconds, 2),
-                    "emails_per_s": round(len(paths) / seconds, 1)}
+        naive_rate: NaiveRate | None = None
+        if templates:
+            # The naive batch rate: the naive stack over the first templates of the batch folder, read and
+            # checked one at a time in this process (models loaded and warm: the rate compares with `tonecheck
+            # check`'s emails/s after start-up). Judged sentences found beforehand. Run by the batch phase,
+            # each time just before a `tonecheck check`, so the pair sees one machine speed.
+            paths = templates[:NAIVE_BATCH_TEMPLATES]
+            judged = {t: judged_sentences(engine, t) for t in {p.read_text(encoding="utf-8") for p in paths}}
+
+            def naive_rate() -> dict[str, Any]:
+                systems[fastest][1]()
+                seconds = one_at_a_time(lambda text: naive.check(text, judged[text]), paths)
+                torch.set_num_threads(threads)
+                return {"naive": fastest, "templates": len(paths), "seconds": round(seconds, 2),
+                        "emails_per_s": round(len(paths) / seconds, 1)}
+
+        probes = NaiveProbes(rate=naive_rate, typical_p50=typical_p50)
 
     typical_stages: dict[str, list[float]] = {}
     for email in emails["typical"]:
@@ -180,8 +182,6 @@ def _in_process(args: argparse.Namespace, emails: dict, deadline: float,
         from tools.benchmark.hostile import hostile
 
         out["hostile_s"] = hostile(engine)
-    if naive_info:
-        probes = NaiveProbes(rate=naive_rate, typical_p50=typical_p50)
     return out, used, probes
 
 
