@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from spacy.errors import MatchPatternError
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
+from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span
 
+from tonecheck.detect.rules.anchors import AnchoredMatchers
 from tonecheck.detect.rules.builtins import BUILTINS
 from tonecheck.detect.rules.schema import RuleSpec
+from tonecheck.detect.rules.wordsets import WordFlags
 from tonecheck.errors import RuleFileError
 from tonecheck.findings import Finding, Severity, Source, TextRange
 from tonecheck.parse import Parsed
@@ -42,9 +46,12 @@ class RuleDetector:
 
     def __init__(self, rules: list[tuple[RuleSpec, str, int]], nlp: Language) -> None:
         self.rules = {spec.id: spec for spec, _, _ in rules}
-        self._tokens = Matcher(nlp.vocab, validate=True)
+        # Word sets read as lexeme flags (wordsets.py), and each pattern run only on a doc holding the words
+        # it needs (anchors.py). The flagged patterns skip spaCy's validation: the originals get it in _add.
+        self._flags = WordFlags(nlp.vocab, [p for spec, _, _ in rules for p in spec.tokens])
+        self._tokens = AnchoredMatchers(lambda: Matcher(nlp.vocab, validate=False))
         self._phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self._deps = DependencyMatcher(nlp.vocab, validate=True)
+        self._deps = AnchoredMatchers(lambda: DependencyMatcher(nlp.vocab, validate=True))
         # One veto matcher per rule, run only for a rule that matched: one matcher over every rule's
         # `unless` patterns cost about 2.5 ms of a typical email's 8 ms of rules (one-off timing, 4 Dec),
         # mostly for rules that had not matched.
@@ -58,12 +65,15 @@ class RuleDetector:
                 raise RuleFileError(file, line, f"{spec.id}: bad pattern: {'; '.join(detail) or exc}") from exc
 
     def _add(self, spec: RuleSpec, nlp: Language) -> None:
-        if spec.tokens:
-            self._tokens.add(spec.id, spec.tokens)
+        for pattern in spec.tokens:
+            errors = validate_token_pattern(pattern)
+            if errors:
+                raise MatchPatternError(spec.id, {0: errors})
+            self._tokens.add(spec.id, self._flags.flagged(pattern), pattern)
         if spec.phrases:
             self._phrases.add(spec.id, [nlp.make_doc(p) for p in spec.phrases])
-        if spec.dependency:
-            self._deps.add(spec.id, spec.dependency)
+        for pattern in spec.dependency:
+            self._deps.add(spec.id, pattern, [node.get("RIGHT_ATTRS", {}) for node in pattern])
         if spec.unless:
             self._unless[spec.id] = Matcher(nlp.vocab, validate=True)
             self._unless[spec.id].add(spec.id, spec.unless)
