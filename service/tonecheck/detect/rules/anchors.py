@@ -2,10 +2,10 @@
 
 spaCy's Matcher starts every pattern at every token and tests its first token there: for a typical email,
 ~8,000 Python `IN` set tests, most of the rules' time (one-off cProfile, 5 Dec). Most patterns need a word
-the email does not hold. Each pattern's required words (a token without `OP`, or
-with `+` or `{n}`, `{n,m}` for n >= 1, read on ORTH, TEXT, LOWER, NORM or LEMMA) are known at load, so one
-set lookup per pattern decides whether its matcher runs. This is only a necessary condition of a match:
-the matches are those of one matcher over every pattern (tests/test_rules_anchors.py).
+the email does not hold. Each pattern's required words (on a token without `OP`, or with `+`, `{n}` or
+`{n,m}` for n >= 1; read on ORTH, TEXT, LOWER, NORM or LEMMA) are known at load, so a set lookup per group
+of patterns decides whether its matcher runs. This is only a necessary condition of a match: the matches
+are those of one matcher over every pattern (tests/test_rules_anchors.py).
 """
 
 from __future__ import annotations
@@ -66,13 +66,10 @@ class AnchoredMatchers:
     def add(self, key: str, pattern: list[dict[str, Any]], nodes: Sequence[dict[str, Any]]) -> None:
         """Add `pattern` under `key`; `nodes` are its token patterns (a dependency pattern's RIGHT_ATTRS)."""
         needs = pattern_needs(nodes)
-        matcher = self._groups.get(needs) or self._make()
-        matcher.add(key, [pattern])  # spaCy validates here: a bad pattern raises before it is kept
+        matcher = self._groups[needs] if needs in self._groups else self._make()
+        matcher.add(key, [pattern])  # a pattern spaCy refuses raises here, before a new matcher is kept
         self._groups[needs] = matcher
         self._attrs = sorted({attr for group in self._groups for attr, _ in group})
-
-    def __bool__(self) -> bool:
-        return bool(self._groups)
 
     def __call__(self, doc: Doc) -> list[Any]:
         """The matches of every pattern whose needed words `doc` holds, group after group."""
