@@ -33,6 +33,13 @@ def required(op: Any) -> bool:
     return bool(found and int(found.group(1)) >= 1)
 
 
+def in_words(value: Any) -> list[str] | None:
+    """The words of an `{"IN": [...]}` test of words, else None."""
+    if isinstance(value, dict) and isinstance(value.get("IN"), list) and all(isinstance(v, str) for v in value["IN"]):
+        return value["IN"]
+    return None
+
+
 def token_needs(token: dict[str, Any]) -> list[Need]:
     """What one token pattern asks of some token in the doc, when it must be present; else nothing."""
     if not required(token.get("OP")):
@@ -42,11 +49,9 @@ def token_needs(token: dict[str, Any]) -> list[Need]:
         attr = _ATTRS.get(key.upper()) if isinstance(key, str) else None
         if attr is None:
             continue
-        if isinstance(value, str):
-            needs.append((attr, frozenset({get_string_id(value)})))
-        elif isinstance(value, dict) and isinstance(value.get("IN"), list) \
-                and all(isinstance(v, str) for v in value["IN"]):
-            needs.append((attr, frozenset(get_string_id(v) for v in value["IN"])))
+        words = [value] if isinstance(value, str) else in_words(value)
+        if words is not None:
+            needs.append((attr, frozenset(get_string_id(w) for w in words)))
     return needs
 
 

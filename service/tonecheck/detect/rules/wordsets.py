@@ -17,7 +17,7 @@ from typing import Any
 from spacy.attrs import LOWER
 from spacy.vocab import Vocab
 
-from tonecheck.detect.rules.anchors import required
+from tonecheck.detect.rules.anchors import in_words, required
 
 _FIRST_FREE, _BITS = 19, 64  # 1-18 are spaCy's own flags (IS_ALPHA ... IS_CURRENCY)
 _ATTRS = ("LOWER", "ORTH", "TEXT")
@@ -37,11 +37,10 @@ class InSet:
 
 
 def _word_set(token: dict[str, Any], key: str) -> frozenset[str] | None:
+    """The token's word set under `key` when it is the key's only test (a flag then replaces it whole)."""
     value = token.get(key)
-    if isinstance(value, dict) and list(value) == ["IN"] and isinstance(value["IN"], list) \
-            and all(isinstance(w, str) for w in value["IN"]):
-        return frozenset(value["IN"])
-    return None
+    words = in_words(value)
+    return frozenset(words) if words is not None and list(value) == ["IN"] else None
 
 
 def _sets(pattern: list[dict[str, Any]]) -> Iterable[tuple[bool, frozenset[str], int]]:
