@@ -53,7 +53,7 @@ def trained():
     manifest = read_manifest(model_dir)
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
     torch.set_num_threads(1)  # fixed order of float sums, so repeated runs agree bit for bit
-    reference = Encoder(encoder_dir(), top_layers=top)
+    reference = Encoder(encoder_dir(), top_layers=top, depth=manifest.encoder.depth)
     head = Head.load(model_dir / HEAD_FILE, reference.dim, manifest.hidden)
     return top, reference, head, manifest
 
@@ -70,8 +70,8 @@ def dev_texts(nlp) -> list[str]:
 
 @pytest.mark.slow
 def test_classifier_packed_fp32_equals_transformers(trained, dev_texts) -> None:
-    top, reference, _, _ = trained
-    packed = PackedEncoder(encoder_dir(), top_layers=top, precision="fp32")
+    top, reference, _, manifest = trained
+    packed = PackedEncoder(encoder_dir(), top_layers=top, precision="fp32", depth=manifest.encoder.depth)
     assert packed.token_ids(dev_texts) == reference.tokenizer(dev_texts, truncation=True,
                                                               max_length=128)["input_ids"]
     diff = np.abs(packed.embed(dev_texts) - reference.embed(dev_texts)).max()
@@ -88,12 +88,34 @@ def test_classifier_packed_bf16_agrees_with_fp32(trained, dev_texts) -> None:
     top, reference, head, manifest = trained
     thresholds = np.array(list(manifest.thresholds.values()))
     full = head.probabilities(reference.embed(dev_texts))
-    fast = head.probabilities(PackedEncoder(encoder_dir(), top_layers=top, precision="bf16").embed(dev_texts))
+    fast = head.probabilities(PackedEncoder(encoder_dir(), top_layers=top, precision="bf16",
+                                            depth=manifest.encoder.depth).embed(dev_texts))
     assert np.abs(full - fast).max() <= BF16_TOLERANCE
     clear = (np.abs(_logit(full) - _logit(thresholds)) >= MARGIN).all(1)
     assert clear.mean() >= 1 - BORDERLINE_SHARE
     changed = [dev_texts[i] for i in np.nonzero(clear & ((full >= thresholds) != (fast >= thresholds)).any(1))[0]]
     assert changed == []
+
+
+@pytest.mark.parametrize("depth", [1, 4])
+def test_classifier_packed_shallow_equals_transformers_cut_alike(depth: int) -> None:
+    texts = ["Thanks for your patience, we will fix it today.", "As I said before, read the manual!", "Hi,"]
+    shallow = PackedEncoder(encoder_dir(), precision="fp32", depth=depth)
+    assert len(shallow.layers) == depth
+    reference = Encoder(encoder_dir(), depth=depth)
+    assert len(reference.model.encoder.layer) == depth
+    embedded = shallow.embed(texts)
+    assert np.abs(embedded - reference.embed(texts)).max() <= FP32_TOLERANCE
+    # and the cut is real: the full encoder embeds the same sentences differently
+    assert np.abs(embedded - PackedEncoder(encoder_dir(), precision="fp32").embed(texts)).max() > 0.05
+
+
+@pytest.mark.parametrize("depth", [0, 7])
+def test_classifier_packed_refuses_a_depth_the_encoder_lacks(depth: int) -> None:
+    with pytest.raises(ConfigError, match=r"depth .* outside 1\.\.6"):
+        PackedEncoder(encoder_dir(), depth=depth)
+    with pytest.raises(ConfigError, match=r"depth .* outside 1\.\.6"):
+        Encoder(encoder_dir(), depth=depth)
 
 
 @pytest.mark.slow
@@ -169,10 +191,10 @@ def test_classifier_packed_prepacked_weights_multiply_like_plain_ones(rows: int)
 def test_classifier_packed_bf16_prepacking_changes_no_embedding(trained, dev_texts, monkeypatch) -> None:
     from tonecheck.detect.classifier import packed as packed_module
 
-    top = trained[0]
-    fast = PackedEncoder(encoder_dir(), top_layers=top, precision="bf16")
+    top, depth = trained[0], trained[3].encoder.depth
+    fast = PackedEncoder(encoder_dir(), top_layers=top, precision="bf16", depth=depth)
     assert fast.layers[0].up.is_mkldnn == packed_module.bf16_by_onednn()
     monkeypatch.setattr(packed_module, "prepack", lambda w: w)
-    plain = PackedEncoder(encoder_dir(), top_layers=top, precision="bf16")
+    plain = PackedEncoder(encoder_dir(), top_layers=top, precision="bf16", depth=depth)
     assert not plain.layers[0].up.is_mkldnn
     assert np.array_equal(fast.embed(dev_texts), plain.embed(dev_texts))

@@ -457,7 +457,7 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     tuned = finetune(encoder, t_texts, t_owners, t_y, args.epochs)
     save_top_layers(list(tuned.layers), top_path)
     # Everything after this is measured through the service's own inference path, fp16 round-trip included.
-    return Encoder(enc_dir, top_layers=top_path), tuned.head
+    return Encoder(enc_dir, top_layers=top_path, depth=args.depth), tuned.head
 
 
 def model_version(head_sha256: str, policy: Policy) -> str:
@@ -483,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top-layers", type=int, choices=[0, 1, 2, 3], default=TOP_LAYERS,
                         help="encoder layers to fine-tune (0 = frozen encoder, head only)")
     parser.add_argument("--epochs", type=int, default=FT_EPOCHS, help="fine-tuning epochs")
+    parser.add_argument("--depth", type=int, default=None,
+                        help="run only the encoder's first N layers and fine-tune the last of those (default: all)")
     parser.add_argument("--policy-only", action="store_true",
                         help="keep the trained model in --out and only re-choose its thresholds on dev")
     parser.add_argument("--no-enron", action="store_true", help="train without the Enron calm sentences")
@@ -511,14 +513,14 @@ def main(argv: list[str] | None = None) -> int:
     calib_rows = read_split("dev", args.data) + writer_rows(dev=True)
     dev_rows = calib_rows + spent_blind_rows()
     enc_dir = encoder_dir()
-    encoder = Encoder(enc_dir)
+    encoder = Encoder(enc_dir, depth=args.depth)
     print(f"train rows {len(train_rows)}  dev rows {len(dev_rows)}")
 
     args.out.mkdir(parents=True, exist_ok=True)
     top_path = args.out / TOP_FILE
     if args.policy_only:
         # Re-choose thresholds for the trained model in --out (same code path as a full run).
-        encoder = Encoder(enc_dir, top_layers=top_path if args.top_layers else None)
+        encoder = Encoder(enc_dir, top_layers=top_path if args.top_layers else None, depth=args.depth)
         head = Head.load(args.out / HEAD_FILE, encoder.dim, HIDDEN)
     else:
         encoder, head = _fit(args, nlp, encoder, enc_dir, train_rows, top_path, settings.max_sentences)
@@ -558,7 +560,8 @@ def main(argv: list[str] | None = None) -> int:
         encoder=EncoderInfo(package=ENCODER_PACKAGE, version=encoder_version(),
                             weights_sha256=weights_sha256(enc_dir), pooling="mean, L2-normalised",
                             max_tokens=MAX_TOKENS, fine_tuned_layers=args.top_layers,
-                            fine_tuned_sha256=file_sha256(top_path) if args.top_layers else None),
+                            fine_tuned_sha256=file_sha256(top_path) if args.top_layers else None,
+                            depth=args.depth),
         labels=[c.value for c in CATEGORIES],
         hidden=HIDDEN,
         head_sha256=file_sha256(args.out / HEAD_FILE),

@@ -64,6 +64,15 @@ def load_top_layers(model: torch.nn.Module, path: Path) -> None:
         layer.load_state_dict({k.split(".", 1)[1]: v for k, v in state.items() if k.split(".", 1)[0] == str(i)})
 
 
+def truncate(model: torch.nn.Module, depth: int) -> None:
+    """Keep only the first `depth` transformer layers: a shallower encoder costs proportionally less."""
+    count = len(model.encoder.layer)
+    if not 1 <= depth <= count:
+        raise ConfigError(f"encoder depth {depth} is outside 1..{count}")
+    model.encoder.layer = model.encoder.layer[:depth]
+    model.config.num_hidden_layers = depth
+
+
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     """Mean over real tokens, L2-normalised (the sentence-transformers recipe for this model)."""
     mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
@@ -74,12 +83,15 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 class Encoder:
     """Mean-pooled, L2-normalised sentence embeddings (the sentence-transformers recipe for this model)."""
 
-    def __init__(self, model_dir: Path, batch_size: int = 64, top_layers: Path | None = None) -> None:
+    def __init__(self, model_dir: Path, batch_size: int = 64, top_layers: Path | None = None,
+                 depth: int | None = None) -> None:
         # Imported here: the service embeds with PackedEncoder and never pays for importing transformers.
         from transformers import AutoModel, AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+        if depth is not None:
+            truncate(model, depth)
         if top_layers is not None:
             load_top_layers(model, top_layers)
         self.model = model

@@ -27,6 +27,7 @@ class EncoderInfo(BaseModel):
     max_tokens: int
     fine_tuned_layers: int = 0
     fine_tuned_sha256: str | None = None
+    depth: int | None = None  # transformer layers run (None: all of the encoder's)
 
 
 class Manifest(BaseModel):

@@ -85,7 +85,8 @@ class PackedEncoder:
     """Mean-pooled, L2-normalised sentence embeddings, equal to `Encoder.embed` up to float rounding."""
 
     def __init__(
-        self, model_dir: Path, top_layers: Path | None = None, precision: Precision = "fp32"
+        self, model_dir: Path, top_layers: Path | None = None, precision: Precision = "fp32",
+        depth: int | None = None,
     ) -> None:
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         absolute = config.get("position_embedding_type", "absolute") == "absolute"
@@ -98,6 +99,11 @@ class PackedEncoder:
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         weights = load_file(str(model_dir / "model.safetensors"))
         count = int(config["num_hidden_layers"])
+        if depth is not None:
+            # A shallower model runs the encoder's first `depth` layers and fine-tunes the last of those.
+            if not 1 <= depth <= count:
+                raise ConfigError(f"encoder depth {depth} is outside 1..{count} for {model_dir}")
+            count = depth
         if top_layers is not None:
             _apply_top_layers(weights, top_layers, count)
         self.word = weights["embeddings.word_embeddings.weight"].float()
