@@ -384,17 +384,18 @@ def _beats(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] > b[0] or (a[0] == b[0] and a[1] > b[1] + 1e-9)
 
 
-def choose_policy(dev, real=None, held_cap: float | None = None) -> tuple[Policy, dict[str, float]]:
+def choose_policy(dev, real=None, held_cap: float | None = None,
+                  min_heat: float = 0.0) -> tuple[Policy, dict[str, float]]:
     """Coordinate ascent over per-category thresholds and the calm veto, on dev (and real calm dev) only.
 
     `dev` is (rows, parsed, rule hits, model hits); `real` is (parsed, rule hits, model hits) of calm mail.
     With `held_cap`, no policy may hold a larger share of real calm dev text; the search then starts from
-    the strictest heat threshold, where holds are fewest.
+    the strictest heat threshold, where holds are fewest. `min_heat` keeps heat thresholds at or above it.
     """
     grid = [round(x, 2) for x in np.arange(0.2, 0.96, 0.05)]
     # Heated alone goes finer at the top: a model sure of heat scores most of it above 0.95, and a grid
     # that stops there could not bring real calm dev held under the ratchet's cap (2026-12-04).
-    heat_grid = [*grid, *HEAT_TOP]
+    heat_grid = [t for t in (*grid, *HEAT_TOP) if t >= min_heat]
     heat = heat_grid[-1] if held_cap is not None else 0.5
     policy = Policy({**dict.fromkeys(CATEGORIES, 0.5), Category.HEATED: heat}, calm_veto=0.1, heat_threshold=heat)
     best = _score(_evaluate(dev, real, policy), held_cap)
@@ -490,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-enron", action="store_true", help="train without the Enron calm sentences")
     parser.add_argument("--no-public", action="store_true", help="train without the public calm text")
     parser.add_argument("--no-blind-train", action="store_true", help="train without the scored blind sets")
+    parser.add_argument("--min-heat", type=float, default=0.0,
+                        help="try no heat (hold) threshold below this (calibrated probability)")
     parser.add_argument("--no-ratchet", action="store_true",
                         help="let thresholds hold more real calm dev text than the model in models/tone-head")
     args = parser.parse_args(argv)
@@ -546,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     # Read before anything is written, so a run into models/tone-head is held to the model it replaces.
     held_cap = None if args.no_ratchet or real is None else held_cap_before
     print(f"real calm dev held cap: {held_cap}")
-    policy, dev_metrics = choose_policy((dev_rows, dev_parsed, rule_hits, model_hits), real, held_cap)
+    policy, dev_metrics = choose_policy((dev_rows, dev_parsed, rule_hits, model_hits), real, held_cap,
+                                        args.min_heat)
     if held_cap is not None and dev_metrics.get("real_calm_held_rate", 0.0) > held_cap:
         print(f"warning: no threshold keeps real calm dev held at or under {held_cap}")
     print("dev:", json.dumps(dev_metrics))
