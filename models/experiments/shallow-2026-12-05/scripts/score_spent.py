@@ -4,12 +4,13 @@ from pathlib import Path
 from tonecheck.engine import build_engine
 from tonecheck.settings import Settings
 from tools.evaluation.__main__ import load_scorer, score_set
-from tools.training.data import BLIND_DIR, SHARED_DIR, read_rows
+from tools.training.data import BLIND_DIR, SCORED_BLIND, SHARED_DIR, read_rows
 engine = build_engine(Settings())
 score = load_scorer(SHARED_DIR)
 out = {}
 for name in sys.argv[2:]:
-    assert name != "blind-2026-12u"
+    if name not in SCORED_BLIND:
+        raise SystemExit(f"{name} is not a scored set: make eval scores a blind set once")
     rows = read_rows(BLIND_DIR / f"{name}.jsonl")
     out[name] = score_set(name, rows, {"tonecheck": engine}, score)["tonecheck"]
 Path(sys.argv[1]).write_text(json.dumps(out, indent=1))
