@@ -60,6 +60,15 @@ def test_the_cap_keeps_real_calm_text_unheld_at_the_cost_of_dev_recall(sets):
     assert m["hold_recall"] == 0.5
 
 
+def test_min_heat_keeps_the_hold_threshold_at_or_above_it_even_where_dev_would_go_lower(sets):
+    dev, real = sets
+    free, _ = choose_policy(dev, real)
+    assert free.heat_threshold <= 0.78  # as above: without a floor the search catches the unsure rows
+    policy, m = choose_policy(dev, real, min_heat=0.85)
+    assert policy.heat_threshold >= 0.85 and policy.thresholds[Category.HEATED] >= 0.85
+    assert m["hold_recall"] == 0.5 and m["real_calm_held_rate"] == 0.0
+
+
 def test_the_cap_can_push_heat_above_the_common_grid_when_real_calm_text_scores_high(nlp):
     # A confident model: heated rows at 0.99, one real calm message in 400 at 0.96. Only a heat threshold
     # above 0.96 keeps it unheld, and the grid of the other categories stops at 0.95.

@@ -396,7 +396,7 @@ def choose_policy(dev, real=None, held_cap: float | None = None,
     # Heated alone goes finer at the top: a model sure of heat scores most of it above 0.95, and a grid
     # that stops there could not bring real calm dev held under the ratchet's cap (2026-12-04).
     heat_grid = [t for t in (*grid, *HEAT_TOP) if t >= min_heat]
-    heat = heat_grid[-1] if held_cap is not None else 0.5
+    heat = heat_grid[-1] if held_cap is not None else max(0.5, heat_grid[0])
     policy = Policy({**dict.fromkeys(CATEGORIES, 0.5), Category.HEATED: heat}, calm_veto=0.1, heat_threshold=heat)
     best = _score(_evaluate(dev, real, policy), held_cap)
     for _ in range(2):
@@ -496,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ratchet", action="store_true",
                         help="let thresholds hold more real calm dev text than the model in models/tone-head")
     args = parser.parse_args(argv)
+    if not 0.0 <= args.min_heat <= HEAT_TOP[-1]:
+        parser.error(f"--min-heat must be between 0 and {HEAT_TOP[-1]}")
     began = time.time()
     held_cap_before = shipped_held_cap()
     seed_everything(SEED)
