@@ -110,6 +110,30 @@ def test_classifier_packed_shallow_equals_transformers_cut_alike(depth: int) -> 
     assert np.abs(embedded - PackedEncoder(encoder_dir(), precision="fp32").embed(texts)).max() > 0.05
 
 
+def test_classifier_packed_runs_top_layers_where_they_were_tuned_and_refuses_another_depth(tmp_path) -> None:
+    # Layers 3-4 of the plain encoder, written as if fine-tuned at depth 4: applied at depth 4 they change
+    # nothing but fp16 rounding; at the full depth they would land on layers 5-6, which must be refused.
+    from tonecheck.detect.classifier.encoder import save_top_layers
+
+    plain = Encoder(encoder_dir(), depth=4)
+    top = tmp_path / "encoder-top.safetensors"
+    save_top_layers(list(plain.model.encoder.layer)[2:4], top, depth=4)
+    texts = ["Thanks for your patience, we will fix it today.", "As I said before, read the manual!"]
+    tuned = PackedEncoder(encoder_dir(), top_layers=top, precision="fp32", depth=4)
+    assert np.abs(tuned.embed(texts) - plain.embed(texts)).max() < 1e-2
+    with pytest.raises(ConfigError, match="fine-tuned on the encoder's first 4 layers, but 6 are configured"):
+        PackedEncoder(encoder_dir(), top_layers=top)
+    with pytest.raises(ConfigError, match="first 4 layers, but 5 are configured"):
+        Encoder(encoder_dir(), top_layers=top, depth=5)
+
+
+def test_classifier_packed_refuses_the_shipped_top_layers_at_a_hand_edited_depth() -> None:
+    # The shipped file predates depths: it was tuned on all six layers, so a manifest saying 4 is refused.
+    model_dir = require_model()
+    with pytest.raises(ConfigError, match="first 6 layers, but 4 are configured"):
+        PackedEncoder(encoder_dir(), top_layers=model_dir / TOP_FILE, depth=4)
+
+
 @pytest.mark.parametrize("depth", [0, 7])
 def test_classifier_packed_refuses_a_depth_the_encoder_lacks(depth: int) -> None:
     with pytest.raises(ConfigError, match=r"depth .* outside 1\.\.6"):

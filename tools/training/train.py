@@ -456,7 +456,7 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     if not args.top_layers:
         return encoder, train_head(encoder.embed(t_texts), t_owners, t_y, encoder.dim)
     tuned = finetune(encoder, t_texts, t_owners, t_y, args.epochs)
-    save_top_layers(list(tuned.layers), top_path)
+    save_top_layers(list(tuned.layers), top_path, depth=len(encoder.model.encoder.layer))
     # Everything after this is measured through the service's own inference path, fp16 round-trip included.
     return Encoder(enc_dir, top_layers=top_path, depth=args.depth), tuned.head
 

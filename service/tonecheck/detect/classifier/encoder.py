@@ -46,18 +46,28 @@ def top_layer_modules(model: torch.nn.Module, count: int) -> list[torch.nn.Modul
     return list(model.encoder.layer)[-count:] if count else []
 
 
-def save_top_layers(layers: list[torch.nn.Module], path: Path) -> None:
-    """Write fine-tuned layers in fp16 (half the size; the service casts back to fp32)."""
+def save_top_layers(layers: list[torch.nn.Module], path: Path, depth: int) -> None:
+    """Write fine-tuned layers in fp16 (half the size; the service casts back to fp32), and the depth they end."""
     state = {f"{i}.{k}": v.detach().to(torch.float16).contiguous()
              for i, layer in enumerate(layers) for k, v in layer.state_dict().items()}
-    save_file(state, str(path), metadata={"layers": str(len(layers))})
+    save_file(state, str(path), metadata={"layers": str(len(layers)), "depth": str(depth)})
 
 
-def load_top_layers(model: torch.nn.Module, path: Path) -> None:
+def check_depth(metadata: dict[str, str], path: Path, depth: int, full: int) -> None:
+    """Refuse top layers fine-tuned at another depth: they would run in the wrong place and score garbage."""
+    # Files written before depths existed carry none; they were trained on the full encoder.
+    trained = int(metadata.get("depth", full))
+    if trained != depth:
+        raise ConfigError(f"{path} was fine-tuned on the encoder's first {trained} layers, but {depth} are "
+                          "configured (the manifest's encoder.depth): run `make train`")
+
+
+def load_top_layers(model: torch.nn.Module, path: Path, full: int) -> None:
     """Replace the model's last layers with fine-tuned ones written by `save_top_layers`."""
     from safetensors import safe_open
 
     with safe_open(str(path), framework="pt") as fh:
+        check_depth(fh.metadata(), path, len(model.encoder.layer), full)
         count = int(fh.metadata()["layers"])
         state = {k: fh.get_tensor(k).to(torch.float32) for k in fh.keys()}
     for i, layer in enumerate(top_layer_modules(model, count)):
@@ -90,10 +100,11 @@ class Encoder:
 
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+        full = len(model.encoder.layer)
         if depth is not None:
             truncate(model, depth)
         if top_layers is not None:
-            load_top_layers(model, top_layers)
+            load_top_layers(model, top_layers, full)
         self.model = model
         self.batch_size = batch_size
         self.dim = int(model.config.hidden_size)

@@ -19,7 +19,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 from tokenizers import Tokenizer
 
-from tonecheck.detect.classifier.encoder import MAX_TOKENS
+from tonecheck.detect.classifier.encoder import MAX_TOKENS, check_depth
 from tonecheck.errors import ConfigError
 
 Precision = Literal["fp32", "bf16"]
@@ -98,14 +98,14 @@ class PackedEncoder:
         self.precision = precision
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         weights = load_file(str(model_dir / "model.safetensors"))
-        count = int(config["num_hidden_layers"])
+        count = full = int(config["num_hidden_layers"])
         if depth is not None:
             # A shallower model runs the encoder's first `depth` layers and fine-tunes the last of those.
             if not 1 <= depth <= count:
                 raise ConfigError(f"encoder depth {depth} is outside 1..{count} for {model_dir}")
             count = depth
         if top_layers is not None:
-            _apply_top_layers(weights, top_layers, count)
+            _apply_top_layers(weights, top_layers, count, full)
         self.word = weights["embeddings.word_embeddings.weight"].float()
         self.position = weights["embeddings.position_embeddings.weight"].float()
         self.token_type = weights["embeddings.token_type_embeddings.weight"][0].float()
@@ -234,9 +234,10 @@ def resolve_precision(setting: str) -> Precision:
     return setting  # type: ignore[return-value]
 
 
-def _apply_top_layers(weights: dict[str, torch.Tensor], path: Path, count: int) -> None:
-    """Overwrite the last layers with fine-tuned ones (fp16 on disk, as `save_top_layers` writes them)."""
+def _apply_top_layers(weights: dict[str, torch.Tensor], path: Path, count: int, full: int) -> None:
+    """Overwrite the last of `count` layers with fine-tuned ones (fp16 on disk, as `save_top_layers` writes them)."""
     with safe_open(str(path), framework="pt") as fh:
+        check_depth(fh.metadata(), path, count, full)
         tuned = int(fh.metadata()["layers"])
         for key in fh.keys():
             i, name = key.split(".", 1)
