@@ -498,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0.0 <= args.min_heat <= HEAT_TOP[-1]:
         parser.error(f"--min-heat must be between 0 and {HEAT_TOP[-1]}")
+    if args.policy_only and args.depth is None:
+        args.depth = read_manifest(args.out).encoder.depth  # re-choosing thresholds keeps the model's depth
     began = time.time()
     held_cap_before = shipped_held_cap()
     seed_everything(SEED)

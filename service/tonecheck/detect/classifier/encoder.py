@@ -74,11 +74,18 @@ def load_top_layers(model: torch.nn.Module, path: Path, full: int) -> None:
         layer.load_state_dict({k.split(".", 1)[1]: v for k, v in state.items() if k.split(".", 1)[0] == str(i)})
 
 
+def layers_run(depth: int | None, full: int) -> int:
+    """How many of the encoder's `full` layers a model runs: `depth`, or all of them when it has none."""
+    if depth is None:
+        return full
+    if not 1 <= depth <= full:
+        raise ConfigError(f"encoder depth {depth} is outside 1..{full}")
+    return depth
+
+
 def truncate(model: torch.nn.Module, depth: int) -> None:
     """Keep only the first `depth` transformer layers: a shallower encoder costs proportionally less."""
-    count = len(model.encoder.layer)
-    if not 1 <= depth <= count:
-        raise ConfigError(f"encoder depth {depth} is outside 1..{count}")
+    depth = layers_run(depth, len(model.encoder.layer))
     model.encoder.layer = model.encoder.layer[:depth]
     model.config.num_hidden_layers = depth
 

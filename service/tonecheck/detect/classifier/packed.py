@@ -19,7 +19,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 from tokenizers import Tokenizer
 
-from tonecheck.detect.classifier.encoder import MAX_TOKENS, check_depth
+from tonecheck.detect.classifier.encoder import MAX_TOKENS, check_depth, layers_run
 from tonecheck.errors import ConfigError
 
 Precision = Literal["fp32", "bf16"]
@@ -98,12 +98,9 @@ class PackedEncoder:
         self.precision = precision
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         weights = load_file(str(model_dir / "model.safetensors"))
-        count = full = int(config["num_hidden_layers"])
-        if depth is not None:
-            # A shallower model runs the encoder's first `depth` layers and fine-tunes the last of those.
-            if not 1 <= depth <= count:
-                raise ConfigError(f"encoder depth {depth} is outside 1..{count} for {model_dir}")
-            count = depth
+        full = int(config["num_hidden_layers"])
+        # A shallower model runs the encoder's first `depth` layers and fine-tunes the last of those.
+        count = layers_run(depth, full)
         if top_layers is not None:
             _apply_top_layers(weights, top_layers, count, full)
         self.word = weights["embeddings.word_embeddings.weight"].float()
