@@ -52,6 +52,21 @@ def test_classifier_refuses_a_hand_edited_threshold_that_keeps_the_old_version(t
         read_manifest(model)
 
 
+def test_classifier_load_runs_the_manifests_depth(tmp_path: Path):
+    # The depth is not part of the version, so only the loader can catch a manifest that names the wrong
+    # one: the shipped top layers were tuned on all six layers, and a depth of 4 must reach PackedEncoder.
+    from tonecheck.detect.classifier import load_classifier
+
+    model = tmp_path / "tone-head"
+    shutil.copytree(MODEL_DIR, model)
+    raw = json.loads((model / MANIFEST).read_text(encoding="utf-8"))
+    raw["encoder"]["depth"] = 4
+    (model / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    assert read_manifest(model).encoder.depth == 4
+    with pytest.raises(ConfigError, match="fine-tuned on the encoder's first 6 layers, but 4 are configured"):
+        load_classifier(model)
+
+
 def test_classifier_manifest_matches_shipped_files():
     manifest = read_manifest(MODEL_DIR)
     assert manifest.labels == ["told_you_so", "blame", "defensive", "heated"]

@@ -78,7 +78,7 @@ class WordFlags:
         if new:
             for lex in vocab:  # words already in the vocab; new ones get the flag from their getter
                 for bit, getter in new.items():
-                    lex.set_flag(bit, getter.words.__contains__(lex.lower_ if getter.lower else lex.orth_))
+                    lex.set_flag(bit, getter(lex.orth_))
             vocab.lex_attr_getters.update(new)
 
     def __len__(self) -> int:
