@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Check train_extra.jsonl (training-only extra rows) for leakage and repeats.
+"""Check the training-only extra rows (train_extra.jsonl, train_extra_requests.jsonl) for leakage and repeats.
 
 Fails (exit 1) if any extra row's normalised text equals, or shares >= 80% of its word
 set with, any row in dev.jsonl / test.jsonl or any sentence in the labeling guide's tables,
-or if any normalised text repeats within train_extra.jsonl. Also validates the row format.
+or if any normalised text repeats within or across the extra files. Also validates the row format.
 Normalising: lowercase, strip digits and punctuation, collapse whitespace.
 Overlap is |A & B| / min(|A|, |B|), the strictest reading of "shares 80% of its word set".
 Stdlib only.  Usage: python3 check_extra.py
@@ -14,7 +14,11 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-EXTRA = HERE / "train_extra.jsonl"
+# file -> (id prefix, allowed kinds): the team's openers are sentences; the writers' requests are 1-3 sentences.
+EXTRA = {
+    HERE / "train_extra.jsonl": ("tx", {"sentence"}),
+    HERE / "train_extra_requests.jsonl": ("tq", {"sentence", "reply"}),
+}
 HELDOUT = [HERE / "dev.jsonl", HERE / "test.jsonl"]
 GUIDE = HERE.parents[2] / "shared" / "labeling-guide.md"
 if not GUIDE.exists():
@@ -63,19 +67,23 @@ def main():
     ref_norm = [(src, norm(t), set(norm(t).split())) for src, t in refs]
 
     seen = {}
-    rows = [json.loads(l) for l in EXTRA.read_text(encoding="utf-8").splitlines() if l.strip()]
-    for i, r in enumerate(rows, 1):
+    rows = []
+    for path, (prefix, kinds) in EXTRA.items():
+        if path.exists():
+            part = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+            rows += [(i, prefix, kinds, r) for i, r in enumerate(part, 1)]
+    for i, prefix, kinds, r in rows:
         rid = r.get("id", f"line {i}")
         if list(r) != KEYS:
             errors.append(f"{rid}: keys {list(r)} != {KEYS}")
-        if r.get("id") != f"tx-{i:06d}":
-            errors.append(f"{rid}: expected id tx-{i:06d}")
+        if r.get("id") != f"{prefix}-{i:06d}":
+            errors.append(f"{rid}: expected id {prefix}-{i:06d}")
         labs = r.get("labels", [])
         if not set(labs) <= set(LABELS) or labs != sorted(set(labs), key=LABELS.index):
             errors.append(f"{rid}: bad labels {labs}")
         if r.get("hold") is not ("heated" in labs):
             errors.append(f"{rid}: hold must be true exactly when heated")
-        if r.get("kind") != "sentence" or not str(r.get("scenario", "")).startswith("extra-"):
+        if r.get("kind") not in kinds or not str(r.get("scenario", "")).startswith("extra-"):
             errors.append(f"{rid}: kind/scenario invalid")
         n = norm(r["text"])
         ws = set(n.split())

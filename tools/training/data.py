@@ -137,8 +137,8 @@ def enron_lines(shared_dir: Path = SHARED_DIR) -> list[str]:
 
 
 def extra_train_rows(corpus_dir: Path = CORPUS_DIR) -> list[Row]:
-    """Training-only hard negatives and their flagged counterparts (models/data/train_extra.jsonl), if present."""
-    return read_split("train_extra", corpus_dir) if (corpus_dir / "train_extra.jsonl").exists() else []
+    """Training-only hard negatives and their flagged counterparts (models/data/train_extra*.jsonl), if present."""
+    return [r for path in sorted(corpus_dir.glob("train_extra*.jsonl")) for r in read_rows(path)]
 
 
 def guide_examples(shared_dir: Path = SHARED_DIR) -> list[tuple[str, str | None]]:
