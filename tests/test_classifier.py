@@ -54,16 +54,19 @@ def test_classifier_refuses_a_hand_edited_threshold_that_keeps_the_old_version(t
 
 def test_classifier_load_runs_the_manifests_depth(tmp_path: Path):
     # The depth is not part of the version, so only the loader can catch a manifest that names the wrong
-    # one: the shipped top layers were tuned on all six layers, and a depth of 4 must reach PackedEncoder.
+    # one: the shipped top layers were tuned at the shipped depth (all six when the manifest names none),
+    # and a hand-edited depth one lower must reach PackedEncoder, which refuses it.
     from tonecheck.detect.classifier import load_classifier
 
     model = tmp_path / "tone-head"
     shutil.copytree(MODEL_DIR, model)
     raw = json.loads((model / MANIFEST).read_text(encoding="utf-8"))
-    raw["encoder"]["depth"] = 4
+    tuned = raw["encoder"].get("depth") or 6
+    raw["encoder"]["depth"] = tuned - 1
     (model / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
-    assert read_manifest(model).encoder.depth == 4
-    with pytest.raises(ConfigError, match="fine-tuned on the encoder's first 6 layers, but 4 are configured"):
+    assert read_manifest(model).encoder.depth == tuned - 1
+    with pytest.raises(ConfigError,
+                       match=f"fine-tuned on the encoder's first {tuned} layers, but {tuned - 1} are configured"):
         load_classifier(model)
 
 

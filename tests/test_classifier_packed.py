@@ -128,10 +128,12 @@ def test_classifier_packed_runs_top_layers_where_they_were_tuned_and_refuses_ano
 
 
 def test_classifier_packed_refuses_the_shipped_top_layers_at_a_hand_edited_depth() -> None:
-    # The shipped file predates depths: it was tuned on all six layers, so a manifest saying 4 is refused.
+    # The shipped file was tuned at the manifest's depth (six when it names none: files from before depths
+    # carry no depth), so one layer fewer is refused.
     model_dir = require_model()
-    with pytest.raises(ConfigError, match="first 6 layers, but 4 are configured"):
-        PackedEncoder(encoder_dir(), top_layers=model_dir / TOP_FILE, depth=4)
+    tuned = read_manifest(model_dir).encoder.depth or 6
+    with pytest.raises(ConfigError, match=f"first {tuned} layers, but {tuned - 1} are configured"):
+        PackedEncoder(encoder_dir(), top_layers=model_dir / TOP_FILE, depth=tuned - 1)
 
 
 @pytest.mark.parametrize("depth", [0, 7])
