@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check the training-only extra rows (train_extra.jsonl, train_extra_requests.jsonl) for leakage and repeats.
+"""Check the extra rows (train_extra.jsonl; extra/requests-2026-12-05.jsonl, not trained on) for leakage and repeats.
 
 Fails (exit 1) if any extra row's normalised text equals, or shares >= 80% of its word
 set with, any row in dev.jsonl / test.jsonl or any sentence in the labeling guide's tables,
@@ -15,9 +15,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # file -> (id prefix, allowed kinds): the team's openers are sentences; the writers' requests are 1-3 sentences.
+# Training reads train_extra*.jsonl only; the requests sit in extra/ because their candidate did not ship.
 EXTRA = {
     HERE / "train_extra.jsonl": ("tx", {"sentence"}),
-    HERE / "train_extra_requests.jsonl": ("tq", {"sentence", "reply"}),
+    HERE / "extra" / "requests-2026-12-05.jsonl": ("tq", {"sentence", "reply"}),
 }
 HELDOUT = [HERE / "dev.jsonl", HERE / "test.jsonl"]
 GUIDE = HERE.parents[2] / "shared" / "labeling-guide.md"

@@ -1,4 +1,7 @@
-"""Turn the two writers' staging files into models/data/train_extra_requests.jsonl (training only).
+"""Turn the two writers' staging files into candidate C's extra training rows.
+
+It wrote models/data/train_extra_requests.jsonl for C's training run; C did not ship, so the rows now sit in
+models/data/extra/requests-2026-12-05.jsonl, outside what `make train` reads (REPORT.md).
 
 Usage: python import_requests.py /work/staging-req-A /work/staging-req-B
 Rows keep the writers' text and labels; ids are tq-NNNNNN in file order, scenario extra-request-<opener>.
@@ -14,7 +17,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[4]
-OUT = REPO / "models" / "data" / "train_extra_requests.jsonl"
+OUT = REPO / "models" / "data" / "extra" / "requests-2026-12-05.jsonl"
 LABELS = ["told_you_so", "blame", "defensive", "heated"]
 sys.path[:0] = [str(REPO), str(REPO / "service")]
 sys.path.insert(0, str(REPO / "models" / "data"))
