@@ -70,6 +70,38 @@ def test_classifier_load_runs_the_manifests_depth(tmp_path: Path):
         load_classifier(model)
 
 
+def test_classifier_head_records_its_depth_and_is_refused_at_another(tmp_path: Path):
+    # A head is trained on one depth's embeddings; a head-only model has no top-layer file to say which.
+    from tonecheck.detect.classifier.head import Head
+
+    head = Head(384, 16)
+    head.save(tmp_path / "deep4.safetensors", depth=4)
+    head.save(tmp_path / "legacy.safetensors")  # written before depths: counts as all six layers
+    assert Head.load(tmp_path / "deep4.safetensors", 384, 16, depth=4).platt_a.shape == (4,)
+    Head.load(tmp_path / "legacy.safetensors", 384, 16, depth=6)
+    with pytest.raises(ConfigError, match="deep4.safetensors was fine-tuned on the encoder's first 4 layers, "
+                                          "but 6 are configured"):
+        Head.load(tmp_path / "deep4.safetensors", 384, 16, depth=6)
+    with pytest.raises(ConfigError, match="first 6 layers, but 4 are configured"):
+        Head.load(tmp_path / "legacy.safetensors", 384, 16, depth=4)
+
+
+def test_classifier_load_checks_a_head_only_models_depth_on_its_head(tmp_path: Path):
+    # With no fine-tuned layers nothing but the head can catch a hand-edited depth; the loader must pass it on.
+    from tonecheck.detect.classifier import load_classifier
+
+    model = tmp_path / "tone-head"
+    shutil.copytree(MODEL_DIR, model)
+    (model / TOP_FILE).unlink()
+    raw = json.loads((model / MANIFEST).read_text(encoding="utf-8"))
+    tuned = raw["encoder"].get("depth") or 6
+    raw["encoder"].update(fine_tuned_layers=0, fine_tuned_sha256=None, depth=tuned - 1)
+    (model / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"head.safetensors was fine-tuned on the encoder's first {tuned} layers, "
+                                          f"but {tuned - 1} are configured"):
+        load_classifier(model)
+
+
 def test_classifier_manifest_matches_shipped_files():
     manifest = read_manifest(MODEL_DIR)
     assert manifest.labels == ["told_you_so", "blame", "defensive", "heated"]

@@ -528,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.policy_only:
         # Re-choose thresholds for the trained model in --out (same code path as a full run).
         encoder = Encoder(enc_dir, top_layers=top_path if args.top_layers else None, depth=args.depth)
-        head = Head.load(args.out / HEAD_FILE, encoder.dim, HIDDEN)
+        head = Head.load(args.out / HEAD_FILE, encoder.dim, HIDDEN, depth=encoder.depth, full=encoder.full)
     else:
         encoder, head = _fit(args, nlp, encoder, enc_dir, train_rows, top_path, settings.max_sentences)
 
@@ -562,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     print("sensitivity:", json.dumps(levels))
 
     data_sha, data_rows = training_record(read_manifest(args.out) if args.policy_only else None, parts, train_rows)
-    head.save(args.out / HEAD_FILE)
+    head.save(args.out / HEAD_FILE, depth=encoder.depth)
     manifest = Manifest(
         version=model_version(file_sha256(args.out / HEAD_FILE), policy),
         encoder=EncoderInfo(package=ENCODER_PACKAGE, version=encoder_version(),

@@ -35,6 +35,6 @@ def load_classifier(
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
     encoder = PackedEncoder(enc_dir, top_layers=top, precision=resolve_precision(precision),
                             depth=manifest.encoder.depth)
-    head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden)
+    head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden, depth=encoder.depth, full=encoder.full)
     cache = ScoreCache(cache_units) if cache_units else None
     return ClassifierDetector(encoder, head, cache), manifest

@@ -115,6 +115,8 @@ class Encoder:
         self.model = model
         self.batch_size = batch_size
         self.dim = int(model.config.hidden_size)
+        # The layers run and the encoder's own count: a head records the first, as top layers do.
+        self.depth, self.full = len(model.encoder.layer), full
 
     def _batches(self, texts: list[str]) -> Iterator[tuple[list[int], dict]]:
         """Tokenised batches of `texts` sorted by length (little padding), with their input positions."""

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from tonecheck.detect.classifier.encoder import check_depth
 from tonecheck.findings import CATEGORIES
 
 
@@ -37,13 +39,18 @@ class Head(torch.nn.Module):
             logits = self.forward(torch.from_numpy(embeddings))
             return torch.sigmoid(logits * self.platt_a + self.platt_b).numpy()
 
-    def save(self, path: Path) -> None:
-        """Write the weights as safetensors."""
-        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(path))
+    def save(self, path: Path, depth: int | None = None) -> None:
+        """Write the weights as safetensors, with the encoder depth whose embeddings they were trained on."""
+        metadata = {"depth": str(depth)} if depth is not None else None
+        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(path), metadata=metadata)
 
     @classmethod
-    def load(cls, path: Path, dim: int, hidden: int) -> Head:
-        """Read weights written by `save`."""
+    def load(cls, path: Path, dim: int, hidden: int, depth: int | None = None, full: int = 6) -> Head:
+        """Read weights written by `save`; with `depth`, refuse a head trained on another depth's embeddings."""
+        if depth is not None:
+            # A head-only model has no top-layer file to carry its depth, so the head carries it too.
+            with safe_open(str(path), framework="pt") as fh:
+                check_depth(fh.metadata() or {}, path, depth, full)
         head = cls(dim, hidden)
         head.load_state_dict(load_file(str(path)))
         return head.eval()

@@ -101,6 +101,7 @@ class PackedEncoder:
         full = int(config["num_hidden_layers"])
         # A shallower model runs the encoder's first `depth` layers and fine-tunes the last of those.
         count = layers_run(depth, full)
+        self.depth, self.full = count, full
         if top_layers is not None:
             _apply_top_layers(weights, top_layers, count, full)
         self.word = weights["embeddings.word_embeddings.weight"].float()
