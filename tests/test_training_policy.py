@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 
 from tonecheck.combine import Policy
 from tonecheck.detect.classifier.detector import findings
+from tonecheck.detect.classifier.manifest import MANIFEST
 from tonecheck.detect.classifier.units import units
 from tonecheck.findings import CATEGORIES, Category
+from tools import REPO_ROOT
 from tools.training.data import Row
-from tools.training.train import _score, choose_policy, objective, parse_rows, shipped_held_cap
+from tools.training.train import (
+    _score,
+    choose_policy,
+    held_rate,
+    load_replaced,
+    model_version,
+    objective,
+    parse_rows,
+    shipped_held_cap,
+)
 
 HEATED = CATEGORIES.index(Category.HEATED)
 
@@ -184,3 +196,28 @@ def test_model_version_names_the_weights_and_changes_with_the_thresholds() -> No
     assert model_version(head, base).startswith("tone-head-") and "-f0e66f17-t" in model_version(head, base)
     assert model_version(head, base) == model_version(head, Policy(dict(base.thresholds), 0.1, 0.9))
     assert model_version(head, base) != model_version(head, moved)
+
+
+def test_the_cap_is_the_replaced_models_held_rate_measured_on_this_dev_with_its_own_thresholds(nlp, tmp_path):
+    # A release is compared with the weights it replaces on the same real calm text, so a change to that
+    # text cannot move the cap. The same weights with a hold threshold of 0 must hold everything, and the
+    # shipped thresholds none of these plain lines: the measurement uses the real model and its policy.
+    shipped = REPO_ROOT / "models" / "tone-head"
+    assert load_replaced(tmp_path / "none") is None
+    calm = [Row(f"r{i}", text, (), False) for i, text in enumerate([
+        "Your order left our warehouse this morning and should arrive on Thursday.",
+        "Could you send me the invoice number so I can check the charge?",
+        "Thanks for your patience while we looked into this.",
+    ])]
+    parsed = parse_rows(nlp, calm, 200)
+    no_rules = [[] for _ in calm]
+    assert held_rate(load_replaced(shipped), parsed, no_rules) == 0.0
+
+    eager = tmp_path / "tone-head"
+    shutil.copytree(shipped, eager)
+    raw = json.loads((eager / MANIFEST).read_text(encoding="utf-8"))
+    raw["thresholds"]["heated"], raw["heat_threshold"] = 0.0, 0.0
+    thresholds = {Category(k): v for k, v in raw["thresholds"].items()}
+    raw["version"] = model_version(raw["head_sha256"], Policy(thresholds, raw["calm_veto"], 0.0))
+    (eager / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    assert held_rate(load_replaced(eager), parsed, no_rules) == 1.0

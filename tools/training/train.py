@@ -13,7 +13,7 @@ import json
 import random
 import re
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -359,6 +359,35 @@ def _evaluate(dev, real, policy: Policy) -> dict[str, float]:
     return m
 
 
+@dataclass(frozen=True)
+class Replaced:
+    """The model a run replaces, held in memory so a run into its folder cannot change it before it is measured."""
+
+    encoder: Encoder
+    head: Head
+    policy: Policy
+
+
+def load_replaced(model_dir: Path = SHIPPED_MANIFEST.parent) -> Replaced | None:
+    """The model in the repository with the thresholds it ships, or None when there is none."""
+    if not (model_dir / MANIFEST).exists():
+        return None
+    manifest = read_manifest(model_dir)
+    top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
+    encoder = Encoder(encoder_dir(), top_layers=top, depth=manifest.encoder.depth)
+    head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden, depth=encoder.depth, full=encoder.full)
+    thresholds = {Category(k): v for k, v in manifest.thresholds.items()}
+    return Replaced(encoder, head, Policy(thresholds, manifest.calm_veto, manifest.heat_threshold))
+
+
+def held_rate(model: Replaced, parsed: list[Parsed], rule_hits: list[list[Finding]]) -> float:
+    """The share of these calm rows a model holds, decided as the threshold search decides (`predict`)."""
+    texts, owners = bag_sentences(parsed)
+    probs = model.head.probabilities(model.encoder.embed(texts))
+    preds = predict(parsed, rule_hits, detector_findings(parsed, probs, owners), model.policy)
+    return round(sum(1 for _, h in preds if h) / max(1, len(preds)), 4)
+
+
 def shipped_held_cap(path: Path = SHIPPED_MANIFEST) -> float | None:
     """The real calm dev held rate of the model in the repository, or None when there is none to beat."""
     if not path.exists():
@@ -502,6 +531,8 @@ def main(argv: list[str] | None = None) -> int:
         args.depth = read_manifest(args.out).encoder.depth  # re-choosing thresholds keeps the model's depth
     began = time.time()
     held_cap_before = shipped_held_cap()
+    # Loaded before anything is written, so a run into models/tone-head is held to the model it replaces.
+    replaced = None if args.no_ratchet else load_replaced()
     seed_everything(SEED)
     settings = Settings(use_classifier=False)
     nlp = load_pipeline(settings.spacy_model)
@@ -550,8 +581,12 @@ def main(argv: list[str] | None = None) -> int:
         r_probs = head.probabilities(encoder.embed(r_texts))
         real = (r_parsed, rules.detect(r_parsed), detector_findings(r_parsed, r_probs, r_owners))
     print(f"trained and calibrated in {time.time() - began:.0f} s", flush=True)
-    # Read before anything is written, so a run into models/tone-head is held to the model it replaces.
-    held_cap = None if args.no_ratchet or real is None else held_cap_before
+    # The cap is the replaced model's held rate measured on this real calm dev, not the figure its manifest
+    # recorded: that figure was measured on the dev of its own day, which a change to the calm data moves.
+    held_cap = None
+    if real is not None and replaced is not None:
+        held_cap = held_rate(replaced, real[0], real[1])
+        print(f"real calm dev held by the replaced model: {held_cap} (its manifest recorded {held_cap_before})")
     print(f"real calm dev held cap: {held_cap}")
     policy, dev_metrics = choose_policy((dev_rows, dev_parsed, rule_hits, model_hits), real, held_cap,
                                         args.min_heat)
