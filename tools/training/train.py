@@ -49,7 +49,7 @@ from tonecheck.detect.classifier.manifest import (
 from tonecheck.detect.classifier.units import units
 from tonecheck.detect.rules.detector import RuleDetector
 from tonecheck.detect.rules.loader import load_rules
-from tonecheck.engine import judge
+from tonecheck.engine import judge, policy_from
 from tonecheck.findings import CATEGORIES, Category, Finding, Verdict
 from tonecheck.parse import Parsed, load_pipeline, parse_many
 from tonecheck.settings import Settings
@@ -349,13 +349,24 @@ def objective(m: dict[str, float]) -> float:
             - 0.5 * m.get("real_calm_fp_rate", 0.0))
 
 
+def _held_share(preds: list[tuple[set[str], bool]]) -> float:
+    """The share of rows held, as the ratchet counts it."""
+    return round(sum(1 for _, h in preds if h) / max(1, len(preds)), 4)
+
+
+def classifier_hits(encoder: Encoder, head: Head, parsed: list[Parsed]) -> list[list[Finding]]:
+    """What a model's ClassifierDetector returns for these rows."""
+    texts, owners = bag_sentences(parsed)
+    return detector_findings(parsed, head.probabilities(encoder.embed(texts)), owners)
+
+
 def _evaluate(dev, real, policy: Policy) -> dict[str, float]:
     """Dev metrics plus the share of real calm sentences (Enron dev slice) with any finding."""
     m = metrics(dev[0], predict(*dev[1:], policy))
     if real is not None:
         preds = predict(*real, policy)
         m["real_calm_fp_rate"] = round(sum(1 for c, h in preds if c or h) / max(1, len(preds)), 4)
-        m["real_calm_held_rate"] = round(sum(1 for _, h in preds if h) / max(1, len(preds)), 4)
+        m["real_calm_held_rate"] = _held_share(preds)
     return m
 
 
@@ -376,16 +387,12 @@ def load_replaced(model_dir: Path = SHIPPED_MANIFEST.parent) -> Replaced | None:
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
     encoder = Encoder(encoder_dir(), top_layers=top, depth=manifest.encoder.depth)
     head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden, depth=encoder.depth, full=encoder.full)
-    thresholds = {Category(k): v for k, v in manifest.thresholds.items()}
-    return Replaced(encoder, head, Policy(thresholds, manifest.calm_veto, manifest.heat_threshold))
+    return Replaced(encoder, head, policy_from(manifest))
 
 
 def held_rate(model: Replaced, parsed: list[Parsed], rule_hits: list[list[Finding]]) -> float:
     """The share of these calm rows a model holds, decided as the threshold search decides (`predict`)."""
-    texts, owners = bag_sentences(parsed)
-    probs = model.head.probabilities(model.encoder.embed(texts))
-    preds = predict(parsed, rule_hits, detector_findings(parsed, probs, owners), model.policy)
-    return round(sum(1 for _, h in preds if h) / max(1, len(preds)), 4)
+    return _held_share(predict(parsed, rule_hits, classifier_hits(model.encoder, model.head, parsed), model.policy))
 
 
 def shipped_held_cap(path: Path = SHIPPED_MANIFEST) -> float | None:
@@ -485,7 +492,7 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     if not args.top_layers:
         return encoder, train_head(encoder.embed(t_texts), t_owners, t_y, encoder.dim)
     tuned = finetune(encoder, t_texts, t_owners, t_y, args.epochs)
-    save_top_layers(list(tuned.layers), top_path, depth=len(encoder.model.encoder.layer))
+    save_top_layers(list(tuned.layers), top_path, depth=encoder.depth)
     # Everything after this is measured through the service's own inference path, fp16 round-trip included.
     return Encoder(enc_dir, top_layers=top_path, depth=args.depth), tuned.head
 
@@ -577,9 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     real = None
     if real_rows:
         r_parsed = parse_rows(nlp, real_rows, settings.max_sentences)
-        r_texts, r_owners = bag_sentences(r_parsed)
-        r_probs = head.probabilities(encoder.embed(r_texts))
-        real = (r_parsed, rules.detect(r_parsed), detector_findings(r_parsed, r_probs, r_owners))
+        real = (r_parsed, rules.detect(r_parsed), classifier_hits(encoder, head, r_parsed))
     print(f"trained and calibrated in {time.time() - began:.0f} s", flush=True)
     # The cap is the replaced model's held rate measured on this real calm dev, not the figure its manifest
     # recorded: that figure was measured on the dev of its own day, which a change to the calm data moves.

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from tonecheck.detect.classifier.encoder import check_depth
 from tonecheck.findings import CATEGORIES
@@ -47,10 +47,11 @@ class Head(torch.nn.Module):
     @classmethod
     def load(cls, path: Path, dim: int, hidden: int, depth: int | None = None, full: int = 6) -> Head:
         """Read weights written by `save`; with `depth`, refuse a head trained on another depth's embeddings."""
-        if depth is not None:
-            # A head-only model has no top-layer file to carry its depth, so the head carries it too.
-            with safe_open(str(path), framework="pt") as fh:
+        with safe_open(str(path), framework="pt") as fh:
+            if depth is not None:
+                # A head-only model has no top-layer file to carry its depth, so the head carries it too.
                 check_depth(fh.metadata() or {}, path, depth, full)
+            state = {k: fh.get_tensor(k) for k in fh.keys()}
         head = cls(dim, hidden)
-        head.load_state_dict(load_file(str(path)))
+        head.load_state_dict(state)
         return head.eval()
