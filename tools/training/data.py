@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from tonecheck.findings import CATEGORIES
 from tools import REPO_ROOT
 
@@ -177,6 +179,15 @@ def enron_eval_lines(shared_dir: Path = SHARED_DIR) -> list[str]:
     lines = enron_lines(shared_dir)
     return [t for i, t in enumerate(lines)
             if not (i < ENRON_TRAIN_LINES and i % ENRON_TRAIN_STRIDE in (0, ENRON_DEV_OFFSET))]
+
+
+def distil_targets(path: Path) -> tuple[list[str], np.ndarray]:
+    """Unit texts and a teacher's probabilities for them (one `{"id", "text", "teacher"}` a line)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if any(len(r["teacher"]) != len(CATEGORIES) for r in rows):
+        raise ValueError(f"{path}: every row needs one teacher probability per category ({len(CATEGORIES)})")
+    probs = np.array([r["teacher"] for r in rows], dtype=np.float32).reshape(-1, len(CATEGORIES))
+    return [r["text"] for r in rows], probs
 
 
 def rows_sha256(rows: list[Row]) -> str:

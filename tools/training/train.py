@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import random
 import re
@@ -57,6 +58,7 @@ from tools import REPO_ROOT
 from tools.training.data import (
     CORPUS_DIR,
     Row,
+    distil_targets,
     enron_dev_rows,
     enron_train_rows,
     extra_train_rows,
@@ -78,6 +80,9 @@ FT_EPOCHS = 5
 FT_BATCH = 32
 FT_LR = 5e-5
 FT_HEAD_LR = 1e-3
+# With --distil, every fine-tuning step also fits this many units of real text to the teacher's probabilities.
+DISTIL_BATCH = 16
+DISTIL_WEIGHT = 1.0
 # How much a calm false alarm costs relative to macro-F1 when choosing thresholds on dev.
 CALM_FP_WEIGHT = 3.0
 CALM_FP_BUDGET = 0.02
@@ -243,12 +248,32 @@ def _length_batches(lengths: torch.Tensor, gen: torch.Generator) -> list[torch.T
     return [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
 
 
+def _distil_batches(lengths: torch.Tensor, steps: int, gen: torch.Generator) -> list[torch.Tensor]:
+    """`steps` batches of DISTIL_BATCH units of like length, cycling through the units in seeded orders."""
+    out: list[torch.Tensor] = []
+    while len(out) < steps:
+        jitter = torch.rand(len(lengths), generator=gen) * 4
+        batches = list(torch.argsort(lengths + jitter).split(DISTIL_BATCH))
+        out += [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
+    return out[:steps]
+
+
 def finetune(encoder: Encoder, texts: list[str], owners: list[int], targets: np.ndarray,
-             epochs: int = FT_EPOCHS) -> TopModel:
-    """Multi-instance fine-tuning of the top encoder layers and the head."""
+             epochs: int = FT_EPOCHS, distil: tuple[list[str], np.ndarray] | None = None) -> TopModel:
+    """Multi-instance fine-tuning of the top encoder layers and the head.
+
+    With `distil` (unit texts and a teacher's probabilities for them), each step adds the soft-target
+    cross-entropy of a batch of those units to the loss, so the student also scores that text as the
+    teacher does.
+    """
     began = time.time()
     cache = encoder.hidden_below(texts, TOP_LAYERS)
     print(f"  cached {len(texts)} sentences in {time.time() - began:.0f} s", flush=True)
+    if distil is not None:
+        d_cache = encoder.hidden_below(distil[0], TOP_LAYERS)
+        d_y = torch.from_numpy(distil[1])
+        d_len = torch.tensor([len(s) for s in d_cache], dtype=torch.float32)
+        print(f"  cached {len(d_cache)} distillation units", flush=True)
     layers = [copy.deepcopy(layer) for layer in top_layer_modules(encoder.model, TOP_LAYERS)]
     model = TopModel(layers, Head(encoder.dim, HIDDEN))
     opt = torch.optim.AdamW([
@@ -269,13 +294,20 @@ def finetune(encoder: Encoder, texts: list[str], owners: list[int], targets: np.
     for epoch in range(epochs):
         model.train()
         total = 0.0
-        for chunk in _length_batches(bag_len, gen):
+        batches = _length_batches(bag_len, gen)
+        d_batches = _distil_batches(d_len, len(batches), gen) if distil is not None else []
+        for step, chunk in enumerate(batches):
             bags = chunk.tolist()
             sent_idx = [i for b in bags for i in bags_of[b]]
             local = {b: k for k, b in enumerate(bags)}
             sub_own = torch.tensor([local[owners[i]] for i in sent_idx])
             logits = bag_max(model([cache[i] for i in sent_idx]), sub_own, len(bags))
             loss = loss_fn(logits, y[chunk])
+            if d_batches:
+                d_idx = d_batches[step].tolist()
+                d_logits = model([d_cache[i] for i in d_idx])
+                loss = loss + DISTIL_WEIGHT * torch.nn.functional.binary_cross_entropy_with_logits(
+                    d_logits, d_y[d_idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -491,7 +523,8 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     top_path.unlink(missing_ok=True)
     if not args.top_layers:
         return encoder, train_head(encoder.embed(t_texts), t_owners, t_y, encoder.dim)
-    tuned = finetune(encoder, t_texts, t_owners, t_y, args.epochs)
+    distil = distil_targets(args.distil) if args.distil else None
+    tuned = finetune(encoder, t_texts, t_owners, t_y, args.epochs, distil)
     save_top_layers(list(tuned.layers), top_path, depth=encoder.depth)
     # Everything after this is measured through the service's own inference path, fp16 round-trip included.
     return Encoder(enc_dir, top_layers=top_path, depth=args.depth), tuned.head
@@ -504,12 +537,19 @@ def model_version(head_sha256: str, policy: Policy) -> str:
 
 
 def training_record(trained: Manifest | None, parts: dict[str, list[Row]],
-                    train_rows: list[Row]) -> tuple[str, dict[str, int]]:
-    """The training data's hash and row counts for the manifest: the weights' own when only thresholds change."""
+                    train_rows: list[Row], distil: Path | None = None) -> tuple[str, dict[str, int]]:
+    """The training data's hash and row counts for the manifest: the weights' own when only thresholds change.
+
+    Distillation targets count as training data: their file's hash joins the rows' and their units are counted.
+    """
     # --policy-only keeps the weights, so the manifest keeps what they were trained on, not today's data.
     if trained is not None:
         return trained.training_data_sha256, dict(trained.training_rows)
-    return rows_sha256(train_rows), {name: len(rows) for name, rows in parts.items()}
+    sha, counts = rows_sha256(train_rows), {name: len(rows) for name, rows in parts.items()}
+    if distil is None:
+        return sha, counts
+    units_count = len(distil_targets(distil)[0])
+    return hashlib.sha256(f"{sha}\n{file_sha256(distil)}".encode()).hexdigest(), {**counts, "distil_units": units_count}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -522,6 +562,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=FT_EPOCHS, help="fine-tuning epochs")
     parser.add_argument("--depth", type=int, default=None,
                         help="run only the encoder's first N layers and fine-tune the last of those (default: all)")
+    parser.add_argument("--distil", type=Path, default=None,
+                        help="also fit the fine-tuned layers to a teacher's probabilities in this file "
+                             "(tools/training/teacher.py writes it)")
     parser.add_argument("--policy-only", action="store_true",
                         help="keep the trained model in --out and only re-choose its thresholds on dev")
     parser.add_argument("--no-enron", action="store_true", help="train without the Enron calm sentences")
@@ -601,7 +644,8 @@ def main(argv: list[str] | None = None) -> int:
     levels = sensitivity_levels((dev_rows, dev_parsed, rule_hits, model_hits), policy)
     print("sensitivity:", json.dumps(levels))
 
-    data_sha, data_rows = training_record(read_manifest(args.out) if args.policy_only else None, parts, train_rows)
+    data_sha, data_rows = training_record(read_manifest(args.out) if args.policy_only else None, parts, train_rows,
+                                          args.distil)
     head.save(args.out / HEAD_FILE, depth=encoder.depth)
     manifest = Manifest(
         version=model_version(file_sha256(args.out / HEAD_FILE), policy),
