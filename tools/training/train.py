@@ -577,6 +577,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0.0 <= args.min_heat <= HEAT_TOP[-1]:
         parser.error(f"--min-heat must be between 0 and {HEAT_TOP[-1]}")
+    # Distillation is a term of the fine-tuning loss: a run that fine-tunes nothing would ignore the file.
+    if args.distil is not None and (args.policy_only or not args.top_layers):
+        parser.error("--distil needs a fine-tuning run: drop --policy-only and keep --top-layers above 0")
+    if args.distil is not None and not args.distil.is_file():
+        parser.error(f"--distil: no such file {args.distil}")
     if args.policy_only and args.depth is None:
         args.depth = read_manifest(args.out).encoder.depth  # re-choosing thresholds keeps the model's depth
     began = time.time()
