@@ -8,9 +8,11 @@ Normalising: lowercase, strip digits and punctuation, collapse whitespace.
 Overlap is |A & B| / min(|A|, |B|), the strictest reading of "shares 80% of its word set".
 Stdlib only.  Usage: python3 check_extra.py
 """
+import csv
 import json
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -51,6 +53,36 @@ def guide_sentences(path):
             continue
         out.extend(c for c in cells if c)
     return out
+
+
+def guarded_texts(blind_files: Iterable[Path]) -> list[str]:
+    """Texts new training text must not copy: the guide's tables, dev, test, the Stanford gate and `blind_files`.
+
+    The caller names the blind files (the scored ones), so an unread blind set is never opened here.
+    """
+    out = list(guide_sentences(GUIDE))
+    for path in [*HELDOUT, *blind_files]:
+        out += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for path in sorted((GUIDE.parent / "data" / "stanford_politeness").glob("*.csv")):
+        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+            out += [row["Request"] for row in csv.DictReader(fh)]
+    return out
+
+
+class Guard:
+    """Tells whether a text copies a guarded one: equal once normalised, or sharing THRESHOLD of its words."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        keys = [norm(t) for t in texts]
+        self.exact = set(keys)
+        # Under four words, sharing most of them says nothing about copying.
+        self.word_sets = [set(k.split()) for k in keys if len(k.split()) >= 4]
+
+    def copies(self, text: str) -> bool:
+        """True when `text` equals or mostly repeats a guarded text (the guarded text is never returned)."""
+        key = norm(text)
+        words = set(key.split())
+        return key in self.exact or any(overlap(words, g) >= THRESHOLD for g in self.word_sets)
 
 
 def main():

@@ -16,7 +16,6 @@ is dropped; those are counted, never printed. The unread blind sets are not open
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 import subprocess
@@ -28,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
-from check_extra import GUIDE, guide_sentences, norm, overlap  # noqa: E402
+from check_extra import Guard, guarded_texts, norm  # noqa: E402
 
 # (repository, commit, site): the History dump's later commit deleted its data files.
 DUMPS = [
@@ -43,28 +42,12 @@ LEADING_PUNCT_RE = re.compile(r"^[-.,:;\s]+")
 DROP_RE = re.compile(r"https?://|www\.|`|<[a-z/]|\[|\]|@\w|\$\$|\\\w")
 
 
-def scored_blind_texts() -> list[str]:
-    """Texts of the scored blind sets (never the unread ones), via the training code's own list."""
+def scored_blind_files() -> list[Path]:
+    """The scored blind sets' files (never the unread ones), from the training code's own list."""
     sys.path[:0] = [str(REPO), str(REPO / "service")]
     from tools.training.data import BLIND_DIR, SCORED_BLIND
 
-    out = []
-    for name in SCORED_BLIND:
-        path = BLIND_DIR / f"{name}.jsonl"
-        out += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return out
-
-
-def guarded_texts() -> list[str]:
-    """Texts a distillation comment must not copy: the Stanford gate, dev, test, scored blind rows, the guide."""
-    out = list(guide_sentences(GUIDE))
-    for split in ("dev", "test"):
-        path = HERE / f"{split}.jsonl"
-        out += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for path in sorted((GUIDE.parent / "data" / "stanford_politeness").glob("*.csv")):
-        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-            out += [row["Request"] for row in csv.DictReader(fh)]
-    return out + scored_blind_texts()
+    return [BLIND_DIR / f"{name}.jsonl" for name in SCORED_BLIND]
 
 
 def clean_comment(text: str) -> str | None:
@@ -97,9 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    guard = [(n, set(n.split())) for n in (norm(t) for t in guarded_texts())]
-    guard_exact = {n for n, _ in guard}
-    guard_sets = [ws for _, ws in guard if len(ws) >= 4]
+    guard = Guard(guarded_texts(scored_blind_files()))
     counts: Counter[str] = Counter()
     seen: set[str] = set()
     kept = []
@@ -115,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                 counts["repeat"] += 1
                 continue
             seen.add(key)
-            words = set(key.split())
-            if key in guard_exact or any(overlap(words, g) >= 0.8 for g in guard_sets):
+            if guard.copies(text):
                 counts["close to a guarded text"] += 1
                 continue
             kept.append({"id": f"se-{site.split('.')[0]}-{row['id']}", "text": text, "site": site,

@@ -10,7 +10,6 @@ Stanford politeness request (an evaluation gate), a scored blind set's row, a de
 labelling-guide sentence (check_extra.py's test), and drops them.
 The unread blind sets are not opened.
 """
-import csv
 import json
 import re
 import sys
@@ -21,31 +20,8 @@ OUT = REPO / "models" / "data" / "extra" / "requests-2026-12-05.jsonl"
 LABELS = ["told_you_so", "blame", "defensive", "heated"]
 sys.path[:0] = [str(REPO), str(REPO / "service")]
 sys.path.insert(0, str(REPO / "models" / "data"))
-from check_extra import guide_sentences  # noqa: E402
-from tools.training.data import SCORED_BLIND  # noqa: E402
-
-
-def norm(text: str) -> str:
-    return " ".join(re.sub(r"[\d\W_]+", " ", text.lower()).split())
-
-
-def overlap(a: set, b: set) -> float:
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
-
-
-def guarded_texts() -> list[str]:
-    """Texts a training row must not copy: the Stanford gate, scored blind sets, dev, test and the guide's tables."""
-    out = list(guide_sentences(REPO.parent / "shared" / "labeling-guide.md"))
-    for split in ("dev", "test"):
-        path = REPO / "models" / "data" / f"{split}.jsonl"
-        out += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for path in sorted((REPO.parent / "shared" / "data" / "stanford_politeness").glob("*.csv")):
-        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-            out += [row["Request"] for row in csv.DictReader(fh)]
-    for name in SCORED_BLIND:
-        path = REPO / "models" / "blind-test" / f"{name}.jsonl"
-        out += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return out
+from check_extra import Guard, guarded_texts, norm  # noqa: E402
+from tools.training.data import BLIND_DIR, SCORED_BLIND  # noqa: E402
 
 
 def main(folders: list[str]) -> int:
@@ -53,14 +29,12 @@ def main(folders: list[str]) -> int:
     for folder in folders:
         for part in sorted(Path(folder).glob("part-*.jsonl")):
             rows += [json.loads(line) for line in part.read_text(encoding="utf-8").splitlines() if line.strip()]
-    guard = [(norm(t), set(norm(t).split())) for t in guarded_texts()]
-    guard_exact = {g for g, _ in guard}
+    guard = Guard(guarded_texts(BLIND_DIR / f"{name}.jsonl" for name in SCORED_BLIND))
     kept, dropped, seen = [], 0, set()
     for r in rows:
         n = norm(r["text"])
-        ws = set(n.split())
         assert set(r["labels"]) <= set(LABELS) and r["hold"] == ("heated" in r["labels"]), "bad labels"
-        if n in seen or n in guard_exact or any(overlap(ws, gws) >= 0.8 for _, gws in guard if len(gws) >= 4):
+        if n in seen or guard.copies(r["text"]):
             dropped += 1
             continue
         seen.add(n)
