@@ -187,22 +187,22 @@ def test_policy_only_keeps_the_training_record_of_the_weights_it_keeps() -> None
     assert fresh_rows == {"writers": 1, "corpus_train": 0} and fresh_sha != shipped.training_data_sha256
 
 
-def test_distillation_targets_join_the_training_record(tmp_path) -> None:
+def test_distillation_targets_join_the_training_record() -> None:
     # Weights fitted to a teacher's probabilities were trained on that file too: its units are counted and
     # a different file gives a different hash.
     from tools.training.train import training_record
 
     parts = {"writers": [Row("w-1", "A row.", (), False)]}
     flat = parts["writers"]
-    targets = tmp_path / "teacher.jsonl"
-    targets.write_text('{"id": "a", "text": "One unit.", "teacher": [0.1, 0.2, 0.3, 0.4]}\n'
-                       '{"id": "b", "text": "Two units.", "teacher": [0, 0, 0, 1]}\n', encoding="utf-8")
+    texts = ["One unit.", "Two units."]
+    probs = np.array([[0.1, 0.2, 0.3, 0.4], [0, 0, 0, 1]], dtype=np.float32)
     plain_sha, _ = training_record(None, parts, flat)
-    sha, rows = training_record(None, parts, flat, targets)
+    sha, rows = training_record(None, parts, flat, (texts, probs))
     assert rows == {"writers": 1, "distil_units": 2} and sha != plain_sha
-    targets.write_text('{"id": "a", "text": "One unit.", "teacher": [0.1, 0.2, 0.3, 0.5]}\n'
-                       '{"id": "b", "text": "Two units.", "teacher": [0, 0, 0, 1]}\n', encoding="utf-8")
-    assert training_record(None, parts, flat, targets)[0] != sha
+    assert training_record(None, parts, flat, (texts, probs))[0] == sha
+    moved = probs.copy()
+    moved[0, 3] = 0.5
+    assert training_record(None, parts, flat, (texts, moved))[0] != sha
 
 
 def test_distil_is_refused_where_nothing_is_fine_tuned(tmp_path, capsys) -> None:

@@ -15,7 +15,6 @@ import json
 import time
 from pathlib import Path
 
-from tonecheck.detect.classifier.manifest import read_manifest
 from tonecheck.detect.classifier.units import units
 from tonecheck.parse import load_pipeline
 from tonecheck.settings import Settings
@@ -42,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     teacher = load_replaced()
     if teacher is None:
         parser.error(f"no model in {SHIPPED_MANIFEST.parent} to take targets from")
-    version = read_manifest(SHIPPED_MANIFEST.parent).version
     settings = Settings(use_classifier=False)
     comments = read_comments(args.comments)
     parsed = parse_rows(load_pipeline(settings.spacy_model),
@@ -60,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         for uid, text, p in zip(ids, texts, probs, strict=True):
             fh.write(json.dumps({"id": uid, "text": text, "teacher": [round(float(x), 4) for x in p]},
                                 ensure_ascii=False) + "\n")
-    print(f"teacher {version}: {len(texts)} units from {len(comments)} comments -> {args.out} "
+    print(f"teacher {teacher.version}: {len(texts)} units from {len(comments)} comments -> {args.out} "
           f"({time.time() - began:.0f} s)")
     return 0
 

@@ -409,6 +409,7 @@ class Replaced:
     encoder: Encoder
     head: Head
     policy: Policy
+    version: str
 
 
 def load_replaced(model_dir: Path = SHIPPED_MANIFEST.parent) -> Replaced | None:
@@ -419,7 +420,7 @@ def load_replaced(model_dir: Path = SHIPPED_MANIFEST.parent) -> Replaced | None:
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
     encoder = Encoder(encoder_dir(), top_layers=top, depth=manifest.encoder.depth)
     head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden, depth=encoder.depth, full=encoder.full)
-    return Replaced(encoder, head, policy_from(manifest))
+    return Replaced(encoder, head, policy_from(manifest), manifest.version)
 
 
 def held_rate(model: Replaced, parsed: list[Parsed], rule_hits: list[list[Finding]]) -> float:
@@ -513,7 +514,7 @@ def sensitivity_levels(dev, policy: Policy) -> dict[str, dict[str, float]]:
 
 
 def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_path: Path,
-         max_sentences: int) -> tuple[Encoder, Head]:
+         max_sentences: int, distil: tuple[list[str], np.ndarray] | None) -> tuple[Encoder, Head]:
     """Train the head (and the top encoder layers, unless --top-layers 0) on the training rows."""
     began = time.time()
     train_parsed = parse_rows(nlp, train_rows, max_sentences)
@@ -523,7 +524,6 @@ def _fit(args, nlp, encoder: Encoder, enc_dir: Path, train_rows: list[Row], top_
     top_path.unlink(missing_ok=True)
     if not args.top_layers:
         return encoder, train_head(encoder.embed(t_texts), t_owners, t_y, encoder.dim)
-    distil = distil_targets(args.distil) if args.distil else None
     tuned = finetune(encoder, t_texts, t_owners, t_y, args.epochs, distil)
     save_top_layers(list(tuned.layers), top_path, depth=encoder.depth)
     # Everything after this is measured through the service's own inference path, fp16 round-trip included.
@@ -536,11 +536,11 @@ def model_version(head_sha256: str, policy: Policy) -> str:
     return f"tone-head-{__version__}" + version_tail(head_sha256, thresholds, policy.calm_veto, policy.heat_threshold)
 
 
-def training_record(trained: Manifest | None, parts: dict[str, list[Row]],
-                    train_rows: list[Row], distil: Path | None = None) -> tuple[str, dict[str, int]]:
+def training_record(trained: Manifest | None, parts: dict[str, list[Row]], train_rows: list[Row],
+                    distil: tuple[list[str], np.ndarray] | None = None) -> tuple[str, dict[str, int]]:
     """The training data's hash and row counts for the manifest: the weights' own when only thresholds change.
 
-    Distillation targets count as training data: their file's hash joins the rows' and their units are counted.
+    Distillation targets count as training data: their texts and probabilities join the hash, their units the counts.
     """
     # --policy-only keeps the weights, so the manifest keeps what they were trained on, not today's data.
     if trained is not None:
@@ -548,8 +548,9 @@ def training_record(trained: Manifest | None, parts: dict[str, list[Row]],
     sha, counts = rows_sha256(train_rows), {name: len(rows) for name, rows in parts.items()}
     if distil is None:
         return sha, counts
-    units_count = len(distil_targets(distil)[0])
-    return hashlib.sha256(f"{sha}\n{file_sha256(distil)}".encode()).hexdigest(), {**counts, "distil_units": units_count}
+    texts, probs = distil
+    blob = json.dumps([sha, texts, probs.round(4).tolist()], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest(), {**counts, "distil_units": len(texts)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -601,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         "public_calm": [] if args.no_public else public_calm_rows(dev=False),
     }
     train_rows = [r for rows in parts.values() for r in rows]
+    distil = distil_targets(args.distil) if args.distil else None  # read once: fine-tuning and the record use it
     # Platt scaling is fitted on the held-out writer and the old dev split; thresholds and levels are
     # chosen on those plus the spent blind sets (whole realistic emails; never trained on).
     calib_rows = read_split("dev", args.data) + writer_rows(dev=True)
@@ -616,7 +618,7 @@ def main(argv: list[str] | None = None) -> int:
         encoder = Encoder(enc_dir, top_layers=top_path if args.top_layers else None, depth=args.depth)
         head = Head.load(args.out / HEAD_FILE, encoder.dim, HIDDEN, depth=encoder.depth, full=encoder.full)
     else:
-        encoder, head = _fit(args, nlp, encoder, enc_dir, train_rows, top_path, settings.max_sentences)
+        encoder, head = _fit(args, nlp, encoder, enc_dir, train_rows, top_path, settings.max_sentences, distil)
 
     dev_parsed = parse_rows(nlp, dev_rows, settings.max_sentences)
     d_texts, d_owners = bag_sentences(dev_parsed)
@@ -650,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
     print("sensitivity:", json.dumps(levels))
 
     data_sha, data_rows = training_record(read_manifest(args.out) if args.policy_only else None, parts, train_rows,
-                                          args.distil)
+                                          distil)
     head.save(args.out / HEAD_FILE, depth=encoder.depth)
     manifest = Manifest(
         version=model_version(file_sha256(args.out / HEAD_FILE), policy),
