@@ -23,6 +23,7 @@ from tonecheck.findings import Verdict
 from tonecheck.settings import Settings
 from tools import REPO_ROOT
 from tools.evaluation.baseline import baseline_categories
+from tools.evaluation.judgments import ENRON_EVAL_LINES as ENRON_COMPARED
 from tools.training.data import (
     BLIND_DIR,
     CORPUS_DIR,
@@ -55,17 +56,52 @@ def load_scorer(shared: Path) -> Callable:
     return module.score
 
 
-def stanford_quarters(shared: Path) -> tuple[list[str], list[str]]:
-    """Top-quarter (polite) and bottom-quarter (impolite) requests of the Stanford corpus."""
-    top, bottom = [], []
+def stanford_ranked(shared: Path) -> list[list[str]]:
+    """Each Stanford corpus file's requests, least polite first (by `Normalized Score`)."""
+    ranked = []
     for name in ("wikipedia.annotated.csv", "stack-exchange.annotated.csv"):
         with open(shared / "data" / "stanford_politeness" / name, encoding="utf-8") as fh:
             rows = [(float(r["Normalized Score"]), r["Request"]) for r in csv.DictReader(fh)]
-        rows.sort()
+        ranked.append([t for _, t in sorted(rows)])
+    return ranked
+
+
+def stanford_quarters(shared: Path) -> tuple[list[str], list[str]]:
+    """Top-quarter (polite) and bottom-quarter (impolite) requests of the Stanford corpus."""
+    top, bottom = [], []
+    for rows in stanford_ranked(shared):
         q = len(rows) // 4
-        bottom += [t for _, t in rows[:q]]
-        top += [t for _, t in rows[-q:]]
+        bottom += rows[:q]
+        top += rows[-q:]
     return top, bottom
+
+
+def stanford_second_quarter(shared: Path) -> list[str]:
+    """The requests ranked in the quarter just below the top one: more polite than the median.
+
+    A gate since 5 Dec 2026 (models/experiments/fresh-gates-2026-12-05): polite requests are where
+    shallower models held more calm text.
+    """
+    top, bottom = stanford_quarters(shared)
+    others = set(top) | set(bottom)  # a few requests occur twice, scored apart: they stay in those quarters
+    out = []
+    for rows in stanford_ranked(shared):
+        q = len(rows) // 4
+        out += [t for t in rows[len(rows) - 2 * q : len(rows) - q] if t not in others]
+    return out
+
+
+def enron_gates(shared: Path) -> dict[str, list[str]]:
+    """Two disjoint samples of held-out Enron P_9 lines: the original gate, and a second one added 5 Dec 2026.
+
+    The second leaves out the first ENRON_COMPARED lines, which engine comparisons of one model read
+    (`judgments.py`), and the first sample, and keeps every second line of the rest.
+    """
+    enron = enron_eval_lines(shared)
+    step = max(1, len(enron) // ENRON_SAMPLE)
+    first = set(range(0, len(enron), step)[:ENRON_SAMPLE])
+    second = [t for i, t in enumerate(enron) if i >= ENRON_COMPARED and i not in first][::2]
+    return {"enron_p9_heldout": [enron[i] for i in sorted(first)], "enron_p9_heldout_b": second}
 
 
 def trigger_hits_p9(shared: Path) -> list[str]:
@@ -154,10 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     results["old_split"] = score_set(f"the old {args.split} split", read_split(args.split, args.data),
                                      systems, score)
 
-    enron = enron_eval_lines(args.shared)
     top, bottom = stanford_quarters(args.shared)
-    gates = {"enron_p9_heldout": enron[:: max(1, len(enron) // ENRON_SAMPLE)][:ENRON_SAMPLE],
-             "stanford_top_quarter": top, **public_gates(args.public_data)}
+    gates = {**enron_gates(args.shared), "stanford_top_quarter": top,
+             "stanford_second_quarter": stanford_second_quarter(args.shared), **public_gates(args.public_data)}
     print(f"\n== real calm gates (targets: held <= {GATE_HELD:.0%}, any finding <= {GATE_ANY:.0%})")
     results["gates"] = {}
     for name, texts in gates.items():
@@ -166,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         results["gates"][name] = fig
         print(f"{name:28s} n={fig['n']:5d}  held={fig['held']:.3f}  any finding={fig['any_finding']:.3f}  "
               f"{'met' if fig['meets_target'] else 'MISSED'}")
-    if len(gates) < 4:
+    if len(gates) < 6:
         print(f"(public gates not found under {args.public_data}/gate: run models/data/public_sources.py)")
 
     print("\n== other real text (informational)")

@@ -1,0 +1,41 @@
+"""The real calm gates `make eval` reports: which text each holds, and that no two overlap."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.evaluation.__main__ import (
+    ENRON_COMPARED,
+    ENRON_SAMPLE,
+    enron_gates,
+    stanford_quarters,
+    stanford_ranked,
+    stanford_second_quarter,
+)
+from tools.training.data import SHARED_DIR, enron_eval_lines
+
+pytestmark = pytest.mark.skipif(not (SHARED_DIR / "data").exists(), reason="needs ../shared/data")
+
+
+def test_the_enron_gates_are_disjoint_held_out_samples_and_the_first_is_unchanged() -> None:
+    held_out = enron_eval_lines(SHARED_DIR)
+    gates = enron_gates(SHARED_DIR)
+    first, second = gates["enron_p9_heldout"], gates["enron_p9_heldout_b"]
+    # The original gate: every k-th held-out line, as every earlier figure measured it.
+    assert first == held_out[:: len(held_out) // ENRON_SAMPLE][:ENRON_SAMPLE]
+    assert not set(first) & set(second)
+    # Lines that engine comparisons of one model read never judge a model.
+    assert not set(held_out[:ENRON_COMPARED]) & set(second)
+    assert set(second) <= set(held_out)
+    assert 7_000 < len(second) < 9_000
+
+
+def test_the_second_stanford_quarter_sits_between_the_median_and_the_top_quarter() -> None:
+    top, bottom = stanford_quarters(SHARED_DIR)
+    second = stanford_second_quarter(SHARED_DIR)
+    assert not set(second) & (set(top) | set(bottom))
+    assert len(second) > 2_700
+    for rows in stanford_ranked(SHARED_DIR):
+        rank = {t: i for i, t in enumerate(rows)}
+        mine = [rank[t] for t in second if t in rank]
+        assert mine and min(mine) >= len(rows) // 2 and max(mine) < len(rows) - len(rows) // 4
