@@ -64,8 +64,12 @@ $(VENV)/checkov/.installed: requirements/checkov.txt
 
 checkov: $(VENV)/checkov/.installed  ## checkov in .venv/checkov/, for the static policy check of deploy/kubernetes/
 
+# The shipped model's recipe (models/experiments/fresh-gates-2026-12-05): MiniLM's first four layers, the top
+# two fine-tuned with distillation from the six-layer model of 4 Dec on real Stack Exchange comments, heat >= 0.98.
+TRAIN_RECIPE = --depth 4 --distil models/data/distil/stackexchange-teacher.jsonl --min-heat 0.98
+
 train: install  ## rebuild models/tone-head from models/data (seeded, deterministic)
-	$(PY) -m tools.training.train
+	$(PY) -m tools.training.train $(TRAIN_RECIPE)
 
 eval: install  ## rules / model / combination / phrase-list baseline on the test split and real calm text
 	$(PY) -m tools.evaluation

@@ -74,8 +74,9 @@ TRAINED_BLIND = ("blind-2026-12h", "blind-2026-12i", "blind-2026-12j", "blind-20
                  "blind-2026-12r", "blind-2026-12s")
 # Every set already scored as blind, so `make eval` refuses to score it a second time.
 # blind-2026-12p was never scored: its developer read some of its sentences before any scoring (a search
-# over the set folder), so it can no longer be a blind test. blind-2026-12t scored the release of 4 Dec.
-SCORED_BLIND = (*SPENT_BLIND, *TRAINED_BLIND, "blind-2026-12t")
+# over the set folder), so it can no longer be a blind test. blind-2026-12t scored the release of 4 Dec,
+# blind-2026-12u the four-layer release of 5 Dec.
+SCORED_BLIND = (*SPENT_BLIND, *TRAINED_BLIND, "blind-2026-12t", "blind-2026-12u")
 
 
 def spent_blind_rows(blind_dir: Path = BLIND_DIR) -> list[Row]:
