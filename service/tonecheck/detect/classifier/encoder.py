@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,6 +52,28 @@ def save_top_layers(layers: list[torch.nn.Module], path: Path, depth: int) -> No
     state = {f"{i}.{k}": v.detach().to(torch.float16).contiguous()
              for i, layer in enumerate(layers) for k, v in layer.state_dict().items()}
     save_file(state, str(path), metadata={"layers": str(len(layers)), "depth": str(depth)})
+    sort_metadata(path)
+
+
+def sort_metadata(path: Path) -> None:
+    """Rewrite a safetensors header's metadata in key order, so equal weights give an equal file and sha256.
+
+    safetensors writes metadata in hash-map order, which changes from run to run: two seeded runs of
+    `make train` wrote bit-identical layers whose files differed in the header alone (5 Dec).
+    """
+    with open(path, "r+b") as fh:
+        size = int.from_bytes(fh.read(8), "little")
+        raw = fh.read(size).decode("utf-8")
+        meta = json.loads(raw).get("__metadata__")
+        if not meta:
+            return
+        start = raw.index('"__metadata__":') + len('"__metadata__":')
+        end = raw.index("}", start) + 1  # metadata values are plain strings: the first "}" closes it
+        ordered = json.dumps(dict(sorted(meta.items())), separators=(",", ":"))
+        if len(ordered) != end - start or json.loads(raw[start:end]) != meta:
+            raise ValueError(f"{path}: unexpected safetensors header layout")
+        fh.seek(8 + start)
+        fh.write(ordered.encode("utf-8"))
 
 
 def check_depth(metadata: dict[str, str], path: Path, depth: int, full: int) -> None:
