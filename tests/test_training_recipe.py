@@ -28,4 +28,3 @@ def test_make_train_runs_the_recipe_the_shipped_manifest_records() -> None:
     # The search keeps heat at or above the floor, so the shipped hold threshold cannot sit under it.
     assert manifest.heat_threshold >= float(recipe["--min-heat"])
     assert "$(TRAIN_RECIPE)" in (REPO_ROOT / "Makefile").read_text(encoding="utf-8").split("\ntrain:", 1)[1]
-

@@ -6,7 +6,8 @@
 The teacher is the model in models/tone-head, run through the training encoder (fp32) exactly as
 `make train` measures a model. The committed targets came from the six-layer model of 4 Dec
 (`tone-head-0.1.0-df6da558-ta251`); since 5 Dec models/tone-head holds their four-layer student, so
-rewriting them needs that model back in models/tone-head (git history) first. Units are cut as the service cuts them; a unit text that repeats is kept once.
+rewriting them needs that model back in models/tone-head (git history) first. Units are cut as the
+service cuts them; a unit text that repeats is kept once.
 `train --distil` fits a shallower student to these probabilities on this text, which nobody on the team wrote.
 """
 
