@@ -66,14 +66,19 @@ def stanford_ranked(shared: Path) -> list[list[str]]:
     return ranked
 
 
-def stanford_quarters(shared: Path) -> tuple[list[str], list[str]]:
-    """Top-quarter (polite) and bottom-quarter (impolite) requests of the Stanford corpus."""
+def _quarters(ranked: list[list[str]]) -> tuple[list[str], list[str]]:
+    """Top and bottom quarter of each ranked file, joined."""
     top, bottom = [], []
-    for rows in stanford_ranked(shared):
+    for rows in ranked:
         q = len(rows) // 4
         bottom += rows[:q]
         top += rows[-q:]
     return top, bottom
+
+
+def stanford_quarters(shared: Path) -> tuple[list[str], list[str]]:
+    """Top-quarter (polite) and bottom-quarter (impolite) requests of the Stanford corpus."""
+    return _quarters(stanford_ranked(shared))
 
 
 def stanford_second_quarter(shared: Path) -> list[str]:
@@ -82,10 +87,11 @@ def stanford_second_quarter(shared: Path) -> list[str]:
     A gate since 5 Dec 2026 (models/experiments/fresh-gates-2026-12-05): polite requests are where
     shallower models held more calm text.
     """
-    top, bottom = stanford_quarters(shared)
+    ranked = stanford_ranked(shared)
+    top, bottom = _quarters(ranked)
     others = set(top) | set(bottom)  # a few requests occur twice, scored apart: they stay in those quarters
     out = []
-    for rows in stanford_ranked(shared):
+    for rows in ranked:
         q = len(rows) // 4
         out += [t for t in rows[len(rows) - 2 * q : len(rows) - q] if t not in others]
     return out
