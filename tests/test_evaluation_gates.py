@@ -11,6 +11,7 @@ from tools.evaluation.__main__ import (
     stanford_quarters,
     stanford_ranked,
     stanford_second_quarter,
+    stanford_third_quarter,
 )
 from tools.training.data import SHARED_DIR, enron_eval_lines
 
@@ -39,3 +40,26 @@ def test_the_second_stanford_quarter_sits_between_the_median_and_the_top_quarter
         rank = {t: i for i, t in enumerate(rows)}
         mine = [rank[t] for t in second if t in rank]
         assert mine and min(mine) >= len(rows) // 2 and max(mine) < len(rows) - len(rows) // 4
+
+
+def test_the_third_enron_sample_is_the_rest_of_the_held_out_lines_between_the_second_samples() -> None:
+    held_out = enron_eval_lines(SHARED_DIR)
+    gates = enron_gates(SHARED_DIR)
+    first, second, third = gates["enron_p9_heldout"], gates["enron_p9_heldout_b"], gates["enron_p9_heldout_c"]
+    assert not set(third) & (set(first) | set(second))
+    assert not set(held_out[:ENRON_COMPARED]) & set(third)
+    assert set(third) <= set(held_out)
+    # Together the three samples and the compared lines cover every held-out line.
+    assert set(first) | set(second) | set(third) | set(held_out[:ENRON_COMPARED]) == set(held_out)
+    assert abs(len(second) - len(third)) <= 1
+
+
+def test_the_third_stanford_quarter_sits_between_the_bottom_quarter_and_the_median() -> None:
+    top, bottom = stanford_quarters(SHARED_DIR)
+    third = stanford_third_quarter(SHARED_DIR)
+    assert not set(third) & (set(top) | set(bottom) | set(stanford_second_quarter(SHARED_DIR)))
+    assert len(third) > 2_700
+    for rows in stanford_ranked(SHARED_DIR):
+        rank = {t: i for i, t in enumerate(rows)}
+        mine = [rank[t] for t in third if t in rank]
+        assert mine and min(mine) >= len(rows) // 4 and max(mine) < len(rows) - 2 * (len(rows) // 4)

@@ -87,27 +87,44 @@ def stanford_second_quarter(shared: Path) -> list[str]:
     A gate since 5 Dec 2026 (models/experiments/fresh-gates-2026-12-05): polite requests are where
     shallower models held more calm text.
     """
+    return _middle_quarter(stanford_ranked(shared), 2)
+
+
+def stanford_third_quarter(shared: Path) -> list[str]:
+    """The requests ranked in the quarter just below the median: neither polite nor impolite by the paper.
+
+    Added 5 Dec 2026 (models/experiments/depth2-2026-12-05). Some of it is curt, so a finding there
+    can be right; `make eval` reports only the share held, which heat alone decides.
+    """
     ranked = stanford_ranked(shared)
+    second = set(_middle_quarter(ranked, 2))
+    return [t for t in _middle_quarter(ranked, 3) if t not in second]
+
+
+def _middle_quarter(ranked: list[list[str]], k: int) -> list[str]:
+    """The k-th quarter from the top (2 or 3) of each ranked file, without requests the outer quarters hold."""
     top, bottom = _quarters(ranked)
     others = set(top) | set(bottom)  # a few requests occur twice, scored apart: they stay in those quarters
     out = []
     for rows in ranked:
         q = len(rows) // 4
-        out += [t for t in rows[len(rows) - 2 * q : len(rows) - q] if t not in others]
+        out += [t for t in rows[len(rows) - k * q : len(rows) - (k - 1) * q] if t not in others]
     return out
 
 
 def enron_gates(shared: Path) -> dict[str, list[str]]:
-    """Two disjoint samples of held-out Enron P_9 lines: the original gate, and a second one added 5 Dec 2026.
+    """Three disjoint samples of held-out Enron P_9 lines: the original gate, and two added on 5 Dec 2026.
 
-    The second leaves out the first ENRON_COMPARED lines, which engine comparisons of one model read
-    (`judgments.py`), and the first sample, and keeps every second line of the rest.
+    The second and third leave out the first ENRON_COMPARED lines, which engine comparisons of one model
+    read (`judgments.py`), and the first sample; the second keeps every second line of the rest, and the
+    third the lines between them.
     """
     enron = enron_eval_lines(shared)
     step = max(1, len(enron) // ENRON_SAMPLE)
     first = set(range(0, len(enron), step)[:ENRON_SAMPLE])
-    second = [t for i, t in enumerate(enron) if i >= ENRON_COMPARED and i not in first][::2]
-    return {"enron_p9_heldout": [enron[i] for i in sorted(first)], "enron_p9_heldout_b": second}
+    rest = [t for i, t in enumerate(enron) if i >= ENRON_COMPARED and i not in first]
+    return {"enron_p9_heldout": [enron[i] for i in sorted(first)], "enron_p9_heldout_b": rest[::2],
+            "enron_p9_heldout_c": rest[1::2]}
 
 
 def trigger_hits_p9(shared: Path) -> list[str]:
@@ -207,13 +224,14 @@ def main(argv: list[str] | None = None) -> int:
         results["gates"][name] = fig
         print(f"{name:28s} n={fig['n']:5d}  held={fig['held']:.3f}  any finding={fig['any_finding']:.3f}  "
               f"{'met' if fig['meets_target'] else 'MISSED'}")
-    if len(gates) < 6:
+    if len(gates) < 7:
         print(f"(public gates not found under {args.public_data}/gate: run models/data/public_sources.py)")
 
     print("\n== other real text (informational)")
     results["other_real"] = {
         "enron_trigger_hits_p9_clean": round(1 - gate_figures(engine, trigger_hits_p9(args.shared))["any_finding"], 4),
         "stanford_bottom_quarter_flagged": gate_figures(engine, bottom)["any_finding"],
+        "stanford_third_quarter_held": gate_figures(engine, stanford_third_quarter(args.shared))["held"],
     }
     for name, value in results["other_real"].items():
         print(f"{name:34s} {value:.3f}")
