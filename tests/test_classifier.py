@@ -6,11 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 import yaml
 from fastapi.testclient import TestClient
 
 from tonecheck.api.app import create_app
+from tonecheck.detect.classifier.head import Head
 from tonecheck.detect.classifier.manifest import HEAD_FILE, MANIFEST, TOP_FILE, read_manifest
 from tonecheck.engine import EmailInput
 from tonecheck.errors import ConfigError
@@ -156,3 +159,18 @@ def test_classifier_regression_cases(engine, text: str, flag: list[str], verdict
         assert found == [], json.dumps([(f.rule_id, round(f.score, 3)) for f in report.findings])
     if verdict:
         assert report.verdict.value == verdict
+
+
+def test_classifier_head_probabilities_are_the_modules_own_and_refuse_training_mode():
+    torch.manual_seed(0)
+    head = Head(384, 256)
+    head.platt_a.copy_(torch.tensor([1.2, 0.8, 1.0, 1.5]))
+    head.platt_b.copy_(torch.tensor([-0.3, 0.1, 0.0, 0.4]))
+    head.eval()
+    emb = torch.nn.functional.normalize(torch.randn(37, 384), dim=-1).numpy()
+    with torch.inference_mode():
+        expected = torch.sigmoid(head(torch.from_numpy(emb)) * head.platt_a + head.platt_b).numpy()
+    assert np.array_equal(head.probabilities(emb), expected)
+    head.train()
+    with pytest.raises(RuntimeError, match="eval"):
+        head.probabilities(emb)

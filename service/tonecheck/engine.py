@@ -93,8 +93,8 @@ class Engine:
         clone.classifier = classifier
         return clone
 
-    def _too_large(self, cleaned: list[Cleaned], token_budget: int | None) -> None:
-        """Refuse what is over a limit before the parse, which is the slow part (~10,000 tokens a second)."""
+    def _too_large(self, cleaned: list[Cleaned], token_budget: int | None) -> list[Doc]:
+        """Refuse what is over a limit before the parse, which is the slow part; return the tokenized docs."""
         docs = [self.nlp.make_doc(c.analysis) for c in cleaned]  # the tokenizer alone: milliseconds
         for i, (c, doc) in enumerate(zip(cleaned, docs, strict=True)):
             which = f"email {i} has" if len(cleaned) > 1 else "the email has"
@@ -109,11 +109,12 @@ class Engine:
         if token_budget is not None and total > token_budget:
             raise TooLarge(f"the emails have {total} words and symbols together, over the limit of "
                            f"{token_budget} per request; send fewer at a time or raise TONECHECK_MAX_TOKENS")
+        return docs
 
     def _parse(self, emails: Sequence[EmailInput], token_budget: int | None = None) -> list[Parsed]:
         cleaned: list[Cleaned] = [clean(e.text, e.content_type, list(e.ignored)) for e in emails]
-        self._too_large(cleaned, token_budget)
-        parsed = parse_many(self.nlp, cleaned, self.max_sentences + 1)
+        docs = self._too_large(cleaned, token_budget)
+        parsed = parse_many(self.nlp, cleaned, self.max_sentences + 1, docs)
         for i, p in enumerate(parsed):
             if len(p.sentences) > self.max_sentences:
                 which = f"email {i} has" if len(parsed) > 1 else "the email has"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -34,9 +35,17 @@ class Head(torch.nn.Module):
         return self.net(x)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities, shape (n, categories)."""
+        """Calibrated probabilities, shape (n, categories): `forward` in eval mode, as plain function calls.
+
+        The same operations as the module's, without its five submodule calls (a third of a millisecond
+        of a typical email's check in a one-off timing, when the encoder's two layers take ~8 ms).
+        """
+        if self.training:
+            raise RuntimeError("Head.probabilities is for inference: call .eval() first")
+        first, last = self.net[1], self.net[4]
         with torch.inference_mode():
-            logits = self.forward(torch.from_numpy(embeddings))
+            hidden = F.gelu(F.linear(torch.from_numpy(embeddings), first.weight, first.bias))
+            logits = F.linear(hidden, last.weight, last.bias)
             return torch.sigmoid(logits * self.platt_a + self.platt_b).numpy()
 
     def save(self, path: Path, depth: int | None = None) -> None:
