@@ -174,3 +174,15 @@ def test_classifier_head_probabilities_are_the_modules_own_and_refuse_training_m
     head.train()
     with pytest.raises(RuntimeError, match="eval"):
         head.probabilities(emb)
+
+
+def test_classifier_groups_each_emails_units_once(engine, monkeypatch):
+    from tonecheck.detect.classifier import detector
+
+    calls: list[int] = []
+    real = detector.units
+    monkeypatch.setattr(detector, "units", lambda parsed: calls.append(1) or real(parsed))
+    reports = engine.check_many([EmailInput("Per my last email, the form goes to billing. Thanks, Jo"),
+                                 EmailInput("Your staff ignored the safety notice.")])
+    assert len(calls) == 2
+    assert {f.category.value for f in reports[1].findings} >= {"blame"}

@@ -8,7 +8,7 @@ from tonecheck.detect.classifier.cache import ScoreCache
 from tonecheck.detect.classifier.encoder import Encoder
 from tonecheck.detect.classifier.head import Head
 from tonecheck.detect.classifier.packed import PackedEncoder
-from tonecheck.detect.classifier.units import units
+from tonecheck.detect.classifier.units import Unit, units
 from tonecheck.findings import CATEGORIES, Finding, Severity, Source, TextRange
 from tonecheck.parse import Parsed
 
@@ -27,12 +27,13 @@ class ClassifierDetector:
 
     def detect(self, batch: list[Parsed]) -> list[list[Finding]]:
         """One finding per judged unit and category, carrying the calibrated probability as score."""
-        texts = judged_texts(batch)
+        judged = [units(p) for p in batch]  # once: the texts to score and where their findings go
+        texts = [u.text for email in judged for u in email]
         if not texts:
-            return findings(batch, np.zeros((0, len(CATEGORIES))))
+            return findings(batch, np.zeros((0, len(CATEGORIES))), judged)
         if self.cache is None:
-            return findings(batch, self.score(texts))
-        return findings(batch, self.cache.scores(texts, self.score))
+            return findings(batch, self.score(texts), judged)
+        return findings(batch, self.cache.scores(texts, self.score), judged)
 
     def with_cache(self, cache: ScoreCache | None) -> ClassifierDetector:
         """The same loaded encoder and head with another score cache (or none)."""
@@ -48,14 +49,16 @@ def judged_texts(batch: list[Parsed]) -> list[str]:
     return [u.text for p in batch for u in units(p)]
 
 
-def findings(batch: list[Parsed], probs: np.ndarray) -> list[list[Finding]]:
+def findings(batch: list[Parsed], probs: np.ndarray, judged: list[list[Unit]] | None = None) -> list[list[Finding]]:
     """Findings per email from the probabilities of `judged_texts(batch)`, row for row.
 
     Training calls this with probabilities it computed once, to try many thresholds on the same scores.
+    `judged` is each email's `units`, when the caller has them already.
     """
-    judged = [(i, u) for i, p in enumerate(batch) for u in units(p)]
+    per_email = judged if judged is not None else [units(p) for p in batch]
+    owned = [(i, u) for i, email in enumerate(per_email) for u in email]
     out: list[list[Finding]] = [[] for _ in batch]
-    for (i, unit), row in zip(judged, probs, strict=True):
+    for (i, unit), row in zip(owned, probs, strict=True):
         out[i] += _unit_findings(unit.start, unit.end, row)
     return out
 
