@@ -119,8 +119,12 @@ class PackedEncoder:
         self.tokenizer.enable_truncation(MAX_TOKENS)
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
-        """Word-piece ids with [CLS] and [SEP], truncated to MAX_TOKENS, as transformers' tokenizer gives."""
-        return [e.ids for e in self.tokenizer.encode_batch(texts)]
+        """Word-piece ids with [CLS] and [SEP], truncated to MAX_TOKENS, as transformers' tokenizer gives.
+
+        One text at a time: `encode_batch` hands a typical email's eight sentences to a thread pool, which
+        took 0.42 ms against 0.30 ms (one-off timing, 5 Dec 2026) and would use cores the workers own.
+        """
+        return [self.tokenizer.encode(text).ids for text in texts]
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One row per text, in input order; all texts in as few forward passes as PASS_TOKENS allows."""
