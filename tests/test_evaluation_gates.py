@@ -8,6 +8,7 @@ from tools.evaluation.__main__ import (
     ENRON_COMPARED,
     ENRON_SAMPLE,
     enron_gates,
+    gate_table,
     stanford_quarters,
     stanford_ranked,
     stanford_second_quarter,
@@ -63,3 +64,12 @@ def test_the_third_stanford_quarter_sits_between_the_bottom_quarter_and_the_medi
         rank = {t: i for i, t in enumerate(rows)}
         mine = [rank[t] for t in third if t in rank]
         assert mine and min(mine) >= len(rows) // 4 and max(mine) < len(rows) - 2 * (len(rows) // 4)
+
+
+def test_gate_table_counts_held_and_flagged_texts_and_judges_the_targets(engine) -> None:
+    calm = ["Thanks, the refund went out today.", "See you at the Monday meeting."]
+    hot = ["I SAID the refund is PROCESSED.", "Thanks, the refund went out today."]
+    table = gate_table(engine, {"calm": calm, "hot": hot})
+    assert table["calm"] == {"n": 2, "held": 0.0, "any_finding": 0.0, "held_n": 0, "any_n": 0, "meets_target": True}
+    assert (table["hot"]["held_n"], table["hot"]["any_n"], table["hot"]["held"]) == (1, 1, 0.5)
+    assert table["hot"]["meets_target"] is False

@@ -172,11 +172,22 @@ def score_set(name: str, rows: list[Row], systems: dict[str, Engine | None], sco
 
 
 def gate_figures(engine: Engine, texts: list[str]) -> dict[str, float]:
-    """Share of real calm texts held, and with any finding at all."""
+    """Share (and count) of real calm texts held, and with any finding at all."""
     preds = run(engine, texts)
-    held = sum(1 for _, h in preds if h) / len(texts)
-    flagged = sum(1 for c, h in preds if c or h) / len(texts)
-    return {"n": len(texts), "held": round(held, 4), "any_finding": round(flagged, 4)}
+    held = sum(1 for _, h in preds if h)
+    flagged = sum(1 for c, h in preds if c or h)
+    return {"n": len(texts), "held": round(held / len(texts), 4), "any_finding": round(flagged / len(texts), 4),
+            "held_n": held, "any_n": flagged}
+
+
+def gate_table(engine: Engine, gates: dict[str, list[str]]) -> dict[str, dict]:
+    """`gate_figures` of every gate, each judged against the targets (GATE_HELD, GATE_ANY)."""
+    table = {}
+    for name, texts in gates.items():
+        fig = gate_figures(engine, texts)
+        fig["meets_target"] = fig["held"] <= GATE_HELD and fig["any_finding"] <= GATE_ANY
+        table[name] = fig
+    return table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,11 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     gates = {**enron_gates(args.shared), "stanford_top_quarter": top,
              "stanford_second_quarter": stanford_second_quarter(args.shared), **public_gates(args.public_data)}
     print(f"\n== real calm gates (targets: held <= {GATE_HELD:.0%}, any finding <= {GATE_ANY:.0%})")
-    results["gates"] = {}
-    for name, texts in gates.items():
-        fig = gate_figures(engine, texts)
-        fig["meets_target"] = fig["held"] <= GATE_HELD and fig["any_finding"] <= GATE_ANY
-        results["gates"][name] = fig
+    results["gates"] = gate_table(engine, gates)
+    for name, fig in results["gates"].items():
         print(f"{name:28s} n={fig['n']:5d}  held={fig['held']:.3f}  any finding={fig['any_finding']:.3f}  "
               f"{'met' if fig['meets_target'] else 'MISSED'}")
     if len(gates) < 7:

@@ -17,7 +17,7 @@ from tonecheck.engine import build_engine
 from tonecheck.settings import Settings
 from tools.evaluation.__main__ import (
     enron_gates,
-    gate_figures,
+    gate_table,
     public_gates,
     stanford_quarters,
     stanford_second_quarter,
@@ -26,21 +26,16 @@ from tools.training.data import PUBLIC_DIR, SHARED_DIR
 
 
 def main() -> int:
+    """Score the six spent gates with the model TONECHECK_MODEL_DIR names, and write their counts."""
     engine = build_engine(Settings())
     top, _ = stanford_quarters(SHARED_DIR)
     enron = enron_gates(SHARED_DIR)
     gates = {"enron_p9_heldout": enron["enron_p9_heldout"], "enron_p9_heldout_b": enron["enron_p9_heldout_b"],
              "stanford_top_quarter": top, "stanford_second_quarter": stanford_second_quarter(SHARED_DIR),
              **public_gates(PUBLIC_DIR)}
-    out: dict = {"model_version": engine.versions.model, "gates": {}}
-    for name, texts in gates.items():
-        fig = gate_figures(engine, texts)
-        fig["held_n"], fig["any_n"] = round(fig["held"] * fig["n"]), round(fig["any_finding"] * fig["n"])
-        fig["meets_target"] = fig["held"] <= 0.01 and fig["any_finding"] <= 0.04
-        out["gates"][name] = fig
-    out["held"] = sum(g["held_n"] for g in out["gates"].values())
-    out["any"] = sum(g["any_n"] for g in out["gates"].values())
-    out["n"] = sum(g["n"] for g in out["gates"].values())
+    out: dict = {"model_version": engine.versions.model, "gates": gate_table(engine, gates)}
+    for total, key in (("held", "held_n"), ("any", "any_n"), ("n", "n")):
+        out[total] = sum(g[key] for g in out["gates"].values())
     Path(sys.argv[1]).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(out["model_version"], f"held {out['held']} any {out['any']} of {out['n']}",
           {k: (g["held_n"], g["any_n"], g["meets_target"]) for k, g in out["gates"].items()})
