@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -16,6 +17,7 @@ from tonecheck.cleanup.suppress import Suppression
 from tonecheck.combine import Policy, combine
 from tonecheck.combine.clear import apply_clears
 from tonecheck.combine.verdict import Hold, decide, document_scores
+from tonecheck.cores import Cores, available
 from tonecheck.detect import Detector
 from tonecheck.detect.classifier.manifest import Manifest
 from tonecheck.detect.rules.schema import RuleSpec
@@ -75,6 +77,7 @@ class Engine:
         max_tokens: int = 25_000,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         disabled: frozenset[Category] = frozenset(),
+        cores: Cores | None = None,
     ) -> None:
         self.nlp = nlp
         self.rules = rules
@@ -86,6 +89,7 @@ class Engine:
         self.max_tokens = max_tokens
         self.clock = clock
         self.disabled = disabled
+        self.cores = cores  # counts running checks, so the encoder borrows only a core no check is using
 
     def with_classifier(self, classifier: Detector | None) -> Engine:
         """This engine with another classifier: same pipeline, rules, policy, limits and settings."""
@@ -128,9 +132,10 @@ class Engine:
 
         `token_budget` caps the tokens of all `emails` together (the API's per-request limit).
         """
-        parsed = self._parse(emails, token_budget)
-        rule_hits = self.rules.detect(parsed)
-        model_hits = self.classifier.detect(parsed) if self.classifier else [[] for _ in parsed]
+        with self.cores.working() if self.cores else nullcontext():
+            parsed = self._parse(emails, token_budget)
+            rule_hits = self.rules.detect(parsed)
+            model_hits = self.classifier.detect(parsed) if self.classifier else [[] for _ in parsed]
         now = self.clock()
         return [
             judge(p, rf, mf, self.policy.at(dict(e.sensitivity)), self.hold_minutes, now, e.suppressions,
@@ -236,8 +241,10 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
     tuning = tuning or Tuning()
     if shared is not None:
         nlp, classifier, policy = shared.nlp, shared.classifier, shared.policy
-        model_version = shared.versions.model
+        model_version, cores = shared.versions.model, shared.cores
     else:
+        # A spare core only with one torch thread per check: torch's own threads would take both already.
+        cores = Cores(available()) if settings.spare_core and settings.torch_threads == 1 else None
         nlp = load_pipeline(settings.spacy_model)
         classifier = None
         policy = Policy()
@@ -246,7 +253,8 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
             from tonecheck.detect.classifier import load_classifier
 
             classifier, manifest = load_classifier(
-                settings.model_dir, settings.torch_threads, settings.encoder_precision, settings.score_cache_units
+                settings.model_dir, settings.torch_threads, settings.encoder_precision, settings.score_cache_units,
+                cores if cores is not None and cores.count > 1 else None,
             )
             pair = settings.heat_pair if settings.heat_pair < 1 else None
             policy, model_version = policy_from(manifest, pair), manifest.version
@@ -267,6 +275,7 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
         max_sentences=settings.max_sentences,
         max_tokens=settings.max_tokens,
         disabled=frozenset(c for c in Category if c.value in tuning.disabled),
+        cores=cores,
     )
 
 

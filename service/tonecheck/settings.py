@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         1, ge=0,
         description="Torch threads per worker; 0 = torch's default. Keep 1 per worker on small hosts.",
     )
+    # A lone check's encoder runs on two cores, in two threads (docs/performance.md); with another check
+    # running in any worker, on one. Off: always one.
+    spare_core: bool = Field(
+        True, description="Let a check's encoder use a second core while no other check runs (torch_threads 1).",
+    )
     encoder_precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="Encoder arithmetic `auto`, `fp32` or `bf16`; auto = bf16 where the CPU has it natively."
     )

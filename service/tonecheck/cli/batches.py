@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tonecheck.cli.sources import InputFile
+from tonecheck.cores import available as cores
 from tonecheck.engine import Engine, Report
 
 # Files per `check_many` call: big enough for nlp.pipe and the classifier to batch, small enough that
@@ -26,14 +27,6 @@ BATCH_CHARS = 40_000
 Chunk = tuple[Path | None, list[int]]
 # What forked workers read: set just before the fork, so nothing is pickled on the way in.
 _SHARED: tuple[Sequence[InputFile], dict[Path | None, Engine]] | None = None
-
-
-def cores() -> int:
-    """Cores this process may run on (a container's CPU set, not the host's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _cpu_times(stat: str) -> tuple[int, int]:

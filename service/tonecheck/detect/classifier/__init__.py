@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from tonecheck.cores import Cores
 from tonecheck.detect.classifier.cache import ScoreCache
 from tonecheck.detect.classifier.detector import ClassifierDetector
 from tonecheck.detect.classifier.encoder import encoder_dir, encoder_version, weights_sha256
@@ -16,12 +17,12 @@ from tonecheck.errors import ConfigError
 
 
 def load_classifier(
-    model_dir: Path, threads: int = 0, precision: str = "fp32", cache_units: int = 0
+    model_dir: Path, threads: int = 0, precision: str = "fp32", cache_units: int = 0, cores: Cores | None = None
 ) -> tuple[ClassifierDetector, Manifest]:
     """Load the encoder and head once, after checking the manifest against the installed encoder.
 
     `precision` is the encoder's matrix arithmetic: `fp32`, `bf16`, or `auto` (bf16 where the CPU has it);
-    `cache_units` bounds the cache of unit scores (0: no cache).
+    `cache_units` bounds the cache of unit scores (0: no cache); `cores` lends the encoder a spare core.
     """
     manifest = read_manifest(model_dir)
     enc_dir = encoder_dir()
@@ -34,7 +35,7 @@ def load_classifier(
         torch.set_num_threads(threads)
     top = model_dir / TOP_FILE if manifest.encoder.fine_tuned_layers else None
     encoder = PackedEncoder(enc_dir, top_layers=top, precision=resolve_precision(precision),
-                            depth=manifest.encoder.depth)
+                            depth=manifest.encoder.depth, cores=cores)
     head = Head.load(model_dir / HEAD_FILE, encoder.dim, manifest.hidden, depth=encoder.depth, full=encoder.full)
     cache = ScoreCache(cache_units) if cache_units else None
     return ClassifierDetector(encoder, head, cache), manifest

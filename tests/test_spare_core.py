@@ -1,0 +1,166 @@
+"""A lone check's encoder on two cores: the same embeddings bit for bit, and no core taken from another check."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from model_required import require_model
+
+from tonecheck.cores import Cores
+from tonecheck.detect.classifier.packed import (
+    EXACT_SPLIT_GROUPS,
+    PackedEncoder,
+    attention_groups,
+    split_groups,
+)
+from tonecheck.engine import EmailInput, Engine
+from tools import REPO_ROOT
+
+BENCH_EMAILS = sorted((REPO_ROOT / "tools" / "benchmark" / "emails").glob("*.txt"))
+
+
+def _groups(lengths: list[int]) -> list[list[int]]:
+    return attention_groups(lengths)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_split_groups_gives_each_side_whole_groups_that_form_again(seed: int) -> None:
+    rng = random.Random(seed)
+    lengths = sorted(rng.randint(3, 128) for _ in range(rng.randint(2, 70)))
+    theirs, mine = split_groups(lengths)
+    assert sorted(theirs + mine) == list(range(len(lengths)))  # every sentence once
+    whole = _groups(lengths)
+    if len(whole) < 2:
+        assert theirs == []
+        return
+    assert theirs and mine
+    # Each side, run as its own pass, groups its sentences exactly as the full pass did.
+    for side in (theirs, mine):
+        assert all(g in whole for g in _groups([lengths[i] for i in side]))
+
+
+def test_split_groups_evens_out_tokens_as_well_as_whole_groups_allow() -> None:
+    lengths = [8, 10, 13, 14, 16, 17, 17, 18]  # groups [8, 10], [13, 14, 16], [17, 17, 18]: 18, 43, 52 tokens
+    theirs, mine = split_groups(lengths)
+    sides = sorted(sum(lengths[i] for i in s) for s in (theirs, mine))
+    assert sides == [52, 61]
+    many = [4 * 2**k for k in range(EXACT_SPLIT_GROUPS + 4)]  # one group each, past the exact search
+    theirs, mine = split_groups(many)
+    heavy, light = sorted((sum(many[i] for i in s) for s in (theirs, mine)), reverse=True)
+    assert heavy - light <= many[-2]  # largest first: within the second-largest group of even
+
+
+def test_split_groups_leaves_one_group_whole() -> None:
+    assert split_groups([10, 11, 12]) == ([], [0, 1, 2])
+    assert split_groups([7]) == ([], [0])
+
+
+def test_cores_lend_a_spare_only_while_a_core_is_idle() -> None:
+    cores = Cores(2)
+    with cores.working():
+        with cores.spare() as helper:
+            assert helper is not None and helper.submit(lambda: 6 * 7).result() == 42
+            with cores.spare() as again:
+                assert again is None  # both cores are counted now
+        with cores.working(), cores.spare() as busy:
+            assert busy is None  # another check runs: no core to lend
+    one = Cores(1)
+    with one.working(), one.spare() as none:
+        assert none is None
+
+
+def _child_spare(cores: Cores, out) -> None:
+    with cores.spare() as helper:
+        out.put(None if helper is None else helper.submit(lambda: "ran").result())
+
+
+def test_cores_are_shared_with_forked_workers_which_get_their_own_helper_thread() -> None:
+    ctx = multiprocessing.get_context("fork")
+    cores = Cores(2)
+    with cores.spare() as helper:  # the parent's pool exists before the fork; its thread does not survive it
+        assert helper is not None and helper.submit(lambda: 1).result() == 1
+    queue = ctx.Queue()
+    with cores.working(), cores.working():  # both cores taken in the parent
+        child = ctx.Process(target=_child_spare, args=(cores, queue))
+        child.start()
+        assert queue.get(timeout=30) is None
+        child.join(30)
+    child = ctx.Process(target=_child_spare, args=(cores, queue))
+    child.start()
+    assert queue.get(timeout=30) == "ran"
+    child.join(30)
+    assert child.exitcode == 0
+
+
+@pytest.fixture(scope="module")
+def email_sentences(engine: Engine) -> list[list[str]]:
+    """Each benchmark email's and 150 dev emails' judged sentences, as the classifier embeds them."""
+    from tonecheck.detect.classifier.detector import judged_texts
+
+    texts = [p.read_text(encoding="utf-8") for p in BENCH_EMAILS]
+    with (REPO_ROOT / "models" / "data" / "dev.jsonl").open(encoding="utf-8") as fh:
+        texts += [json.loads(line)["text"] for line in fh][:150]
+    return [judged_texts(engine._parse([EmailInput(t)])) for t in texts]
+
+
+@pytest.mark.slow
+def test_spare_core_embeddings_equal_one_threads_bit_for_bit(engine: Engine, email_sentences) -> None:
+    encoder = engine.classifier.encoder
+    assert isinstance(encoder, PackedEncoder)
+    spare = Cores(2)
+    lent = []
+    original = spare._helper
+    spare._helper = lambda: lent.append(1) or original()  # type: ignore[method-assign]
+    alone = PackedEncoder.__new__(PackedEncoder)
+    alone.__dict__.update({**encoder.__dict__, "cores": None})
+    split = PackedEncoder.__new__(PackedEncoder)
+    split.__dict__.update({**encoder.__dict__, "cores": spare})
+    for sentences in email_sentences:
+        assert np.array_equal(split.embed(sentences), alone.embed(sentences))
+    assert len(lent) >= len(BENCH_EMAILS)  # every benchmark email has two or more groups and 32+ tokens
+
+
+@pytest.mark.slow
+def test_a_check_counts_as_busy_so_its_encoder_borrows_only_the_other_core(engine: Engine) -> None:
+    require_model()
+    cores = engine.cores
+    assert cores is not None and engine.classifier.encoder.cores is (cores if cores.count > 1 else None)
+    seen: list[bool] = []
+
+    class Probe:
+        name = "probe"
+
+        def detect(self, batch):
+            with cores.spare() as first, cores.spare() as second:
+                seen.append(first is not None and second is None)
+            return [[] for _ in batch]
+
+    probed = engine.with_classifier(Probe())  # type: ignore[arg-type]
+    probed.check(Path(BENCH_EMAILS[0]).read_text(encoding="utf-8"))
+    assert seen == [cores.count == 2]
+
+
+@pytest.mark.parametrize(("files", "most"), [
+    ({"cpu.max": "200000 100000\n"}, 2),
+    ({"cpu.max": "150000 100000\n"}, 1),  # 1.5 CPUs: one whole core to count on
+    ({"cpu.max": "50000 100000\n"}, 1),
+    ({"cpu.max": "max 100000\n"}, None),
+    ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),  # cgroup v1
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({}, None),
+])
+def test_available_cores_follow_a_containers_cpu_quota(tmp_path: Path, files: dict[str, str], most) -> None:
+    import os
+
+    from tonecheck.cores import available
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    cpu_set = len(os.sched_getaffinity(0))
+    assert available(tmp_path) == (cpu_set if most is None else min(cpu_set, most))
