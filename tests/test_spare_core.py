@@ -67,16 +67,39 @@ def test_cores_lend_a_spare_only_while_a_core_is_idle() -> None:
             assert helper is not None and helper.submit(lambda: 6 * 7).result() == 42
             with cores.spare() as again:
                 assert again is None  # both cores are counted now
-        with cores.working(), cores.spare() as busy:
-            assert busy is None  # another check runs: no core to lend
+        with cores.working(), cores.spare() as same:
+            assert same is not None  # one process busy twice still holds one core: the other is idle
     one = Cores(1)
     with one.working(), one.spare() as none:
         assert none is None
 
 
+def test_cores_count_a_servers_checks_in_flight_until_the_last_is_answered() -> None:
+    cores = Cores(2)
+    cores.in_flight(True)
+    cores.in_flight(True)  # a second queued check changes nothing
+    with cores.spare() as helper, cores.spare() as none:
+        assert helper is not None and none is None
+    with cores.working():  # the check of the request in flight: still one core for this process
+        pass
+    with cores.spare() as helper, cores.spare() as none:
+        assert helper is not None and none is None  # the request is still in flight after its check
+    cores.in_flight(False)
+    with cores.spare() as first, cores.spare() as second:
+        assert first is not None and second is not None  # idle: both cores free
+    cores.in_flight(False)  # an extra "none in flight" frees nothing twice
+    with cores.spare() as first, cores.spare() as second:
+        assert first is not None and second is not None
+
+
 def _child_spare(cores: Cores, out) -> None:
     with cores.spare() as helper:
         out.put(None if helper is None else helper.submit(lambda: "ran").result())
+
+
+def _child_works(cores: Cores, out) -> None:
+    with cores.working(), cores.spare() as helper:  # busy here: the parent's token is not this process's
+        out.put(helper is None)
 
 
 def test_cores_are_shared_with_forked_workers_which_get_their_own_helper_thread() -> None:
@@ -85,10 +108,15 @@ def test_cores_are_shared_with_forked_workers_which_get_their_own_helper_thread(
     with cores.spare() as helper:  # the parent's pool exists before the fork; its thread does not survive it
         assert helper is not None and helper.submit(lambda: 1).result() == 1
     queue = ctx.Queue()
-    with cores.working(), cores.working():  # both cores taken in the parent
+    with cores.working(), cores.spare():  # both cores taken in the parent
         child = ctx.Process(target=_child_spare, args=(cores, queue))
         child.start()
         assert queue.get(timeout=30) is None
+        child.join(30)
+    with cores.working():  # the parent busy: a busy child takes the other core and has none to lend
+        child = ctx.Process(target=_child_works, args=(cores, queue))
+        child.start()
+        assert queue.get(timeout=30) is True
         child.join(30)
     child = ctx.Process(target=_child_spare, args=(cores, queue))
     child.start()
@@ -164,3 +192,20 @@ def test_available_cores_follow_a_containers_cpu_quota(tmp_path: Path, files: di
         (tmp_path / name).write_text(text)
     cpu_set = len(os.sched_getaffinity(0))
     assert available(tmp_path) == (cpu_set if most is None else min(cpu_set, most))
+
+
+def test_the_servers_admissions_hold_a_core_from_admission_to_answer() -> None:
+    from types import SimpleNamespace
+
+    from tonecheck.api.admission import Admission, cost_of
+    from tonecheck.api.app import _in_flight
+
+    cores = Cores(2)
+    app = SimpleNamespace(state=SimpleNamespace(engine=SimpleNamespace(cores=cores)))
+    admission = Admission(2.0, on_change=lambda running: _in_flight(app, None, running))  # type: ignore[arg-type]
+    ticket = admission.admit(cost_of(["Thanks, the refund went out today."]))
+    with cores.spare() as helper, cores.spare() as none:
+        assert helper is not None and none is None  # admitted, not yet answered: this worker holds a core
+    ticket.release(0.01)
+    with cores.spare() as first, cores.spare() as second:
+        assert first is not None and second is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,28 +20,39 @@ class _Tokens(Protocol):
 
 
 class Cores:
-    """One token per core. A check holds one while it runs; the encoder borrows a second only if one is free.
+    """One token per core; a process holds one while it has work, and its encoder may borrow one more.
 
     Tokens are only ever tried, never waited for: a worker killed while holding one costs the others a
     spare core, not a hang. The semaphore is made before `serve --workers N` or `check --jobs N` forks, so
-    a worker sees the checks running in the others and lends no core that another check is using.
+    a worker sees which others have work and lends no core that another worker is about to use.
     """
 
     def __init__(self, count: int) -> None:
         self.count = count
         self._tokens = _semaphore(count)
+        self._lock = threading.Lock()
+        self._holders = 0  # reasons this process is busy: running checks, plus the server's checks in flight
+        self._held = False  # whether this process holds a token for them
+        self._in_flight = False
         self._pool: ThreadPoolExecutor | None = None
-        self._pid = 0
+        self._pid = os.getpid()
+        _ALL.add(self)
 
     @contextmanager
     def working(self) -> Iterator[None]:
-        """Count one running check for as long as the block runs."""
-        held = self._tokens.acquire(False)
+        """Count this process busy for as long as the block runs (one token however many blocks run)."""
+        self._enter()
         try:
             yield
         finally:
-            if held:
-                self._tokens.release()
+            self._leave()
+
+    def in_flight(self, any_checks: bool) -> None:
+        """The server's word: this worker has checks admitted and not answered (queued ones count too)."""
+        with self._lock:
+            if any_checks != self._in_flight:
+                self._in_flight = any_checks
+                self._count(1 if any_checks else -1)
 
     @contextmanager
     def spare(self) -> Iterator[ThreadPoolExecutor | None]:
@@ -53,12 +65,45 @@ class Cores:
         finally:
             self._tokens.release()
 
+    def _enter(self) -> None:
+        with self._lock:
+            self._count(1)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._count(-1)
+
+    def _count(self, change: int) -> None:
+        """Take a token as this process becomes busy, give it back as it becomes idle (under the lock)."""
+        self._holders += change
+        if change > 0 and self._holders == 1:
+            self._held = self._tokens.acquire(False)
+        elif self._holders == 0 and self._held:
+            self._tokens.release()
+            self._held = False
+
     def _helper(self) -> ThreadPoolExecutor:
         # Threads do not survive a fork: a pool made before it would take work and never run it.
         if self._pool is None or self._pid != os.getpid():
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="tonecheck-spare-core")
             self._pid = os.getpid()
         return self._pool
+
+    def _forked(self) -> None:
+        """In a new child: nothing of the parent's is running here, and its token stays the parent's."""
+        self._lock = threading.Lock()
+        self._holders, self._held, self._in_flight = 0, False, False
+
+
+_ALL: weakref.WeakSet[Cores] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for cores in list(_ALL):
+        cores._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _semaphore(count: int) -> _Tokens:

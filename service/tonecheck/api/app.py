@@ -152,6 +152,15 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
+def _in_flight(app: FastAPI, loads: WorkerLoads | None, running: int) -> None:
+    """Tell the other workers this worker's checks in flight: to rebalance, and to lend no core it needs."""
+    if loads is not None:
+        loads.publish(running)
+    cores = getattr(app.state.engine, "cores", None)  # None while loading, and for stand-in engines in tests
+    if cores is not None:
+        cores.in_flight(running > 0)
+
+
 def create_app(
     settings: Settings,
     engine_factory: Callable[[Settings], Engine] = build_engine,
@@ -204,7 +213,7 @@ def create_app(
     app.state.keys = KeyChecker(keys)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
     app.state.admission = Admission(settings.shed_after_s, timeout_s=settings.request_timeout_s,
-                                    on_change=loads.publish if loads is not None else None)
+                                    on_change=partial(_in_flight, app, loads))
     _install_handlers(app)
     app.include_router(router)
     app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]
