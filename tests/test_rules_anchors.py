@@ -8,7 +8,8 @@ from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher
 from spacy.strings import get_string_id
 
-from tonecheck.detect.rules.anchors import AnchoredMatchers, pattern_needs, token_needs
+from tonecheck.detect.rules import anchors
+from tonecheck.detect.rules.anchors import AnchoredMatchers, longest, pattern_needs, token_needs
 from tonecheck.detect.rules.loader import load_rules
 from tonecheck.settings import Settings
 
@@ -101,3 +102,39 @@ def test_anchored_matches_equal_one_matcher_over_every_pattern(nlp: Language) ->
             sorted((k, tuple(ids)) for k, ids in deps(doc)), doc.text
         checked += len(doc) > 0
     assert checked > 300 and tokens(nlp("As I said, you should have read it."))  # the texts are real and matching
+
+
+@pytest.mark.parametrize(("ops", "most"), [
+    ([None, None], 2), ([None, "?", "!"], 3), (["{2}", None], 3), (["{1,3}"], 3), (["{,2}", None], 3),
+    ([None, "*"], None), (["+"], None), (["{2,}"], None), ([], 0),
+])
+def test_a_patterns_longest_match_counts_every_token_it_may_cover(ops: list, most: int | None) -> None:
+    pattern = [{"LOWER": "x"} if op is None else {"LOWER": "x", "OP": op} for op in ops]
+    assert longest(pattern) == most
+
+
+def test_windows_hold_every_match_through_a_hit_and_do_not_overlap() -> None:
+    assert anchors._windows([10, 12, 40], 3, 100) == [(8, 15), (38, 43)]
+    assert anchors._windows([0, 99], 5, 100) == [(0, 5), (95, 100)]  # clipped to the doc
+
+
+def _long_texts() -> list[str]:
+    """Long emails: every rule's examples run together, in chunks of about 300-1,500 tokens."""
+    sentences = [s for spec, _, _ in RULES for s in (*spec.examples.flag, *spec.examples.pass_)]
+    return [" ".join(sentences[i:i + n]) for n in (25, 60, 120) for i in range(0, len(sentences), n)]
+
+
+@pytest.mark.parametrize("window_tokens", [0, anchors.WINDOW_TOKENS])
+def test_windowed_token_matches_equal_one_matcher_over_every_pattern(nlp: Language, monkeypatch,
+                                                                    window_tokens: int) -> None:
+    monkeypatch.setattr(anchors, "WINDOW_TOKENS", window_tokens)  # 0: every doc runs in windows
+    tokens, windowed = Matcher(nlp.vocab), AnchoredMatchers(lambda: Matcher(nlp.vocab), windows=True)
+    for spec, _, _ in RULES:
+        for pattern in spec.tokens:
+            tokens.add(spec.id, [pattern])
+            windowed.add(spec.id, pattern, pattern)
+    long_docs = 0
+    for doc in nlp.pipe(_texts() + _long_texts()):
+        assert sorted(set(windowed(doc))) == sorted(set(tokens(doc))), doc.text[:200]
+        long_docs += len(doc) >= anchors.WINDOW_TOKENS
+    assert long_docs >= 10

@@ -49,7 +49,7 @@ class RuleDetector:
         # Word sets read as lexeme flags (wordsets.py), and each pattern run only on a doc holding the words
         # it needs (anchors.py). The flagged patterns skip spaCy's validation: the originals get it in _add.
         self._flags = WordFlags(nlp.vocab, [p for spec, _, _ in rules for p in spec.tokens])
-        self._tokens = AnchoredMatchers(lambda: Matcher(nlp.vocab, validate=False))
+        self._tokens = AnchoredMatchers(lambda: Matcher(nlp.vocab, validate=False), windows=True)
         self._phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._deps = AnchoredMatchers(lambda: DependencyMatcher(nlp.vocab, validate=True))
         # One veto matcher per rule, run only for a rule that matched: one matcher over every rule's
