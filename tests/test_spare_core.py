@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import random
@@ -12,12 +13,7 @@ import pytest
 from model_required import require_model
 
 from tonecheck.cores import Cores
-from tonecheck.detect.classifier.packed import (
-    EXACT_SPLIT_GROUPS,
-    PackedEncoder,
-    attention_groups,
-    split_groups,
-)
+from tonecheck.detect.classifier.packed import PackedEncoder, attention_groups, split_groups
 from tonecheck.engine import EmailInput, Engine
 from tools import REPO_ROOT
 
@@ -47,12 +43,17 @@ def test_split_groups_gives_each_side_whole_groups_that_form_again(seed: int) ->
 def test_split_groups_evens_out_tokens_as_well_as_whole_groups_allow() -> None:
     lengths = [8, 10, 13, 14, 16, 17, 17, 18]  # groups [8, 10], [13, 14, 16], [17, 17, 18]: 18, 43, 52 tokens
     theirs, mine = split_groups(lengths)
-    sides = sorted(sum(lengths[i] for i in s) for s in (theirs, mine))
-    assert sides == [52, 61]
-    many = [4 * 2**k for k in range(EXACT_SPLIT_GROUPS + 4)]  # one group each, past the exact search
-    theirs, mine = split_groups(many)
-    heavy, light = sorted((sum(many[i] for i in s) for s in (theirs, mine)), reverse=True)
-    assert heavy - light <= many[-2]  # largest first: within the second-largest group of even
+    assert sorted(sum(lengths[i] for i in s) for s in (theirs, mine)) == [52, 61]
+    rng = random.Random(7)
+    for _ in range(200):  # against every way of putting whole groups on two sides
+        lengths = sorted(rng.randint(3, 60) for _ in range(rng.randint(2, 30)))
+        sizes = [sum(g) for g in _groups(lengths)]
+        if len(sizes) < 2:
+            continue
+        best = min(abs(sum(sizes) - 2 * sum(c)) for r in range(1, len(sizes))
+                   for c in itertools.combinations(sizes, r))
+        theirs, _ = split_groups(lengths)
+        assert abs(sum(sizes) - 2 * sum(lengths[i] for i in theirs)) == best
 
 
 def test_split_groups_leaves_one_group_whole() -> None:
