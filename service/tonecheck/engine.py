@@ -89,7 +89,7 @@ class Engine:
         self.max_tokens = max_tokens
         self.clock = clock
         self.disabled = disabled
-        self.cores = cores  # counts running checks, so the encoder borrows only a core no check is using
+        self.cores = cores  # this process counts as busy while a check runs: no other lends its core away
 
     def with_classifier(self, classifier: Detector | None) -> Engine:
         """This engine with another classifier: same pipeline, rules, policy, limits and settings."""

@@ -45,8 +45,8 @@ class Settings(BaseSettings):
         1, ge=0,
         description="Torch threads per worker; 0 = torch's default. Keep 1 per worker on small hosts.",
     )
-    # A lone check's encoder runs on two cores, in two threads (docs/performance.md); with another check
-    # running in any worker, on one. Off: always one.
+    # A lone check's encoder runs on two cores, in two threads (docs/performance.md); while another worker
+    # has a check in flight, on one. Off: always one.
     spare_core: bool = Field(
         True, description="Let a check's encoder use a second core while no other check runs (torch_threads 1).",
     )

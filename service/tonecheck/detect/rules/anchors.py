@@ -27,9 +27,9 @@ from spacy.tokens import Doc
 _ATTRS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "NORM": NORM, "LEMMA": LEMMA}
 _COUNT = re.compile(r"^\{(\d+)(,\d*)?\}$")
 _RANGE = re.compile(r"^\{(\d*)(,(\d*))?\}$")
-# Tokens a doc needs before token patterns run in windows: below it, whole-doc calls were as fast or faster
-# (one-off timing on the benchmark's emails, 5 Dec 2026: 100-token emails 0.41-0.62 ms either way; 500-token
-# emails 5.6 ms whole, 1.9-2.3 ms in windows).
+# Tokens a doc needs before token patterns run in windows: below it, whole-doc calls were as fast (one-off
+# timing on the benchmark's emails, 5 Dec 2026: 100-token emails 0.40-0.61 ms either way; the 453- and
+# 495-token ones 5.5 ms whole, 1.0-1.5 ms in windows).
 WINDOW_TOKENS = 200
 
 # (attribute id, the values one of which some token must have)
