@@ -12,7 +12,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 # Playwright drives Debian's chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install dev run test test-fast test-js browser redis checkov train eval bench load lint docs clean
+.PHONY: install dev run test test-fast test-js browser redis checkov train eval eval-dev bench load lint docs clean
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -73,6 +73,9 @@ train: install  ## rebuild models/tone-head from models/data (seeded, determinis
 
 eval: install  ## rules / model / combination / phrase-list baseline on the test split and real calm text
 	$(PY) -m tools.evaluation
+
+eval-dev: install  ## `make eval` without the blind set: the development run (the blind set is scored once per release)
+	$(PY) -m tools.evaluation --skip-blind
 
 bench: install  ## latency, throughput, cold start and RSS against the naive stack
 	$(PY) -m tools.benchmark
