@@ -35,7 +35,6 @@ class Cores:
         self._held = False  # whether this process holds a token for them
         self._in_flight = False
         self._pool: ThreadPoolExecutor | None = None
-        self._pid = os.getpid()
         _ALL.add(self)
 
     @contextmanager
@@ -83,16 +82,16 @@ class Cores:
             self._held = False
 
     def _helper(self) -> ThreadPoolExecutor:
-        # Threads do not survive a fork: a pool made before it would take work and never run it.
-        if self._pool is None or self._pid != os.getpid():
+        if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="tonecheck-spare-core")
-            self._pid = os.getpid()
         return self._pool
 
     def _forked(self) -> None:
-        """In a new child: nothing of the parent's is running here, and its token stays the parent's."""
+        """In a new child: nothing of the parent's runs here, its token stays the parent's, and its helper
+        thread did not survive the fork (a pool made before it would take work and never run it)."""
         self._lock = threading.Lock()
         self._holders, self._held, self._in_flight = 0, False, False
+        self._pool = None
 
 
 _ALL: weakref.WeakSet[Cores] = weakref.WeakSet()
