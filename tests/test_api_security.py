@@ -323,7 +323,7 @@ class _Exploding:
     """An engine whose check fails with the email in the exception message, as a careless bug would."""
 
     def __init__(self, engine: Engine) -> None:
-        self.versions, self.rules = engine.versions, engine.rules
+        self.versions, self.rules, self.cores = engine.versions, engine.rules, engine.cores
 
     def check_many(self, emails, token_budget=None):
         raise ValueError(f"could not handle {emails[0].text!r}")

@@ -156,9 +156,9 @@ def _in_flight(app: FastAPI, loads: WorkerLoads | None, running: int) -> None:
     """Tell the other workers this worker's checks in flight: to rebalance, and to lend no core it needs."""
     if loads is not None:
         loads.publish(running)
-    cores = getattr(app.state.engine, "cores", None)  # None while loading, and for stand-in engines in tests
-    if cores is not None:
-        cores.in_flight(running > 0)
+    engine = app.state.engine  # None while the models load
+    if engine is not None and engine.cores is not None:
+        engine.cores.in_flight(running > 0)
 
 
 def create_app(
