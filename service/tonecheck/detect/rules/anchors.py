@@ -119,21 +119,24 @@ class AnchoredMatchers:
             return self._in_windows(doc)
         values: dict[int, set[int]] = {}
         if self._attrs and len(doc):
-            table = doc.to_array(self._attrs).reshape(len(doc), len(self._attrs))
-            values = {attr: set(table[:, i].tolist()) for i, attr in enumerate(self._attrs)}
+            values = {attr: set(column) for attr, column in self._columns(doc).items()}
         out: list[Any] = []
         for needs, matcher in self._groups.items():
             if all(not allowed.isdisjoint(values.get(attr, ())) for attr, allowed in needs):
                 out.extend(matcher(doc))
         return out
 
+    def _columns(self, doc: Doc) -> dict[int, list[int]]:
+        """Each needed attribute's value at every token of `doc`, read in one array call."""
+        table = doc.to_array(self._attrs).reshape(len(doc), len(self._attrs))
+        return {attr: table[:, i].tolist() for i, attr in enumerate(self._attrs)}
+
     def _in_windows(self, doc: Doc) -> list[Any]:
         """As `__call__`, each bounded group run on the windows around its rarest need's words."""
-        table = doc.to_array(self._attrs).reshape(len(doc), len(self._attrs))
         where: dict[int, dict[int, list[int]]] = {}  # attribute -> value -> token positions
-        for col, attr in enumerate(self._attrs):
+        for attr, column in self._columns(doc).items():
             positions: dict[int, list[int]] = defaultdict(list)
-            for i, value in enumerate(table[:, col].tolist()):
+            for i, value in enumerate(column):
                 positions[value].append(i)
             where[attr] = positions
         out: list[Any] = []
