@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from model_required import require_model
 
 from tonecheck.cores import Cores
 from tonecheck.detect.classifier.packed import PackedEncoder, attention_groups, split_groups
@@ -20,24 +19,20 @@ from tools import REPO_ROOT
 BENCH_EMAILS = sorted((REPO_ROOT / "tools" / "benchmark" / "emails").glob("*.txt"))
 
 
-def _groups(lengths: list[int]) -> list[list[int]]:
-    return attention_groups(lengths)
-
-
 @pytest.mark.parametrize("seed", range(40))
 def test_split_groups_gives_each_side_whole_groups_that_form_again(seed: int) -> None:
     rng = random.Random(seed)
     lengths = sorted(rng.randint(3, 128) for _ in range(rng.randint(2, 70)))
     theirs, mine = split_groups(lengths)
     assert sorted(theirs + mine) == list(range(len(lengths)))  # every sentence once
-    whole = _groups(lengths)
+    whole = attention_groups(lengths)
     if len(whole) < 2:
         assert theirs == []
         return
     assert theirs and mine
     # Each side, run as its own pass, groups its sentences exactly as the full pass did.
     for side in (theirs, mine):
-        assert all(g in whole for g in _groups([lengths[i] for i in side]))
+        assert all(g in whole for g in attention_groups([lengths[i] for i in side]))
 
 
 def test_split_groups_evens_out_tokens_as_well_as_whole_groups_allow() -> None:
@@ -47,7 +42,7 @@ def test_split_groups_evens_out_tokens_as_well_as_whole_groups_allow() -> None:
     rng = random.Random(7)
     for _ in range(200):  # against every way of putting whole groups on two sides
         lengths = sorted(rng.randint(3, 60) for _ in range(rng.randint(2, 30)))
-        sizes = [sum(g) for g in _groups(lengths)]
+        sizes = [sum(g) for g in attention_groups(lengths)]
         if len(sizes) < 2:
             continue
         best = min(abs(sum(sizes) - 2 * sum(c)) for r in range(1, len(sizes))
@@ -156,7 +151,6 @@ def test_spare_core_embeddings_equal_one_threads_bit_for_bit(engine: Engine, ema
 
 @pytest.mark.slow
 def test_a_check_counts_as_busy_so_its_encoder_borrows_only_the_other_core(engine: Engine) -> None:
-    require_model()
     cores = engine.cores
     assert cores is not None and engine.classifier.encoder.cores is (cores if cores.count > 1 else None)
     seen: list[bool] = []
