@@ -74,7 +74,7 @@ train: install  ## rebuild models/tone-head from models/data (seeded, determinis
 eval: install  ## rules / model / combination / phrase-list baseline on the test split and real calm text
 	$(PY) -m tools.evaluation
 
-eval-dev: install  ## `make eval` without the blind set: the development run (the blind set is scored once per release)
+eval-dev: install  ## `make eval` without the blind set, written to eval-results/dev.json (the blind set is scored once per release)
 	$(PY) -m tools.evaluation --skip-blind
 
 bench: install  ## latency, throughput, cold start and RSS against the naive stack

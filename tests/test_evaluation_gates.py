@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tools.evaluation.__main__ import (
@@ -73,3 +75,14 @@ def test_gate_table_counts_held_and_flagged_texts_and_judges_the_targets(engine)
     assert table["calm"] == {"n": 2, "held": 0.0, "any_finding": 0.0, "held_n": 0, "any_n": 0, "meets_target": True}
     assert (table["hot"]["held_n"], table["hot"]["any_n"], table["hot"]["held"]) == (1, 1, 0.5)
     assert table["hot"]["meets_target"] is False
+
+
+def test_a_development_run_never_writes_the_release_record(tmp_path: Path) -> None:
+    """`make eval-dev` writes beside the repo's record; only a run that scored the blind set replaces it."""
+    from tools.evaluation.__main__ import REPO_ROOT, results_path
+
+    assert results_path(None, skip_blind=False) == REPO_ROOT / "models" / "eval-results.json"
+    dev = results_path(None, skip_blind=True)
+    assert dev != REPO_ROOT / "models" / "eval-results.json"
+    assert dev.relative_to(REPO_ROOT).parts[0] == "eval-results"  # gitignored
+    assert results_path(tmp_path / "x.json", skip_blind=True) == tmp_path / "x.json"

@@ -190,6 +190,14 @@ def gate_table(engine: Engine, gates: dict[str, list[str]]) -> dict[str, dict]:
     return table
 
 
+def results_path(given: Path | None, skip_blind: bool) -> Path:
+    """Where a run writes its figures: the release record only when it scored the blind set."""
+    if given is not None:
+        return given
+    # A development run once replaced the committed record and dropped its blind figures (5 Dec 2026).
+    return REPO_ROOT / ("eval-results/dev.json" if skip_blind else "models/eval-results.json")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Evaluate and print; write the figures as JSON for the model card."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -199,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=CORPUS_DIR, help="folder with the split's .jsonl")
     parser.add_argument("--shared", type=Path, default=SHARED_DIR)
     parser.add_argument("--public-data", type=Path, default=PUBLIC_DIR, help="output of public_sources.py")
-    parser.add_argument("--json", type=Path, default=REPO_ROOT / "models" / "eval-results.json")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="where to write the figures (default models/eval-results.json, the release record; "
+                             "with --skip-blind eval-results/dev.json, so a development run never replaces it)")
     args = parser.parse_args(argv)
     if not args.skip_blind and args.blind.stem in SCORED_BLIND:
         parser.error(f"{args.blind.name} is spent: it was scored once already (SCORED_BLIND in "
@@ -253,8 +263,10 @@ def main(argv: list[str] | None = None) -> int:
                                      "calm_clean": f"{clean}/{len(examples) - n_flag}"}
         print(f"labelling guide tables: flagged caught {hit}/{n_flag}, calm clean {clean}/{len(examples) - n_flag}")
     results["seconds"] = round(time.perf_counter() - began, 1)
-    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {args.json} ({results['seconds']} s)")
+    out = results_path(args.json, args.skip_blind)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out} ({results['seconds']} s)")
     return 0
 
 
