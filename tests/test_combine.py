@@ -231,3 +231,44 @@ def test_combine_heated_together_is_off_without_a_pair_level_and_at_relaxed() ->
 def test_combine_heated_together_skips_ignored_text() -> None:
     # The quoted line is masked by cleanup: a furious quote is never one of the pair.
     assert combine([], model(S2, heated=0.6) + model(S3, heated=0.9), CLEANED, PAIRED) == []
+
+
+REREAD = replace(PAIRED, heat_review=0.4)
+
+
+@pytest.mark.parametrize(
+    ("score", "shown"),
+    [
+        pytest.param(0.39, False, id="under-the-reread-level-nothing"),
+        pytest.param(0.4, True, id="at-the-reread-level-a-low-finding"),
+        pytest.param(0.69, True, id="just-under-the-hold-threshold-a-low-finding"),
+    ],
+)
+def test_combine_shows_a_heated_unit_under_the_hold_threshold_as_a_low_finding(score: float, shown: bool) -> None:
+    out = combine([], model(S1, heated=score), CLEANED, REREAD)
+    assert bool(out) is shown
+    if shown:
+        (f,) = out
+        assert (f.category, f.severity, TEXT[f.start : f.end]) == (H, Severity.LOW, "Thanks for writing.")
+        assert "not heated enough to hold" in f.message and f"{score:.2f}" in f.explanation
+
+
+def test_combine_reread_gives_way_to_a_heated_finding_that_holds() -> None:
+    # At the threshold the unit is an ordinary heated finding; two units at the pair level hold together.
+    (alone,) = combine([], model(S1, heated=0.7), CLEANED, REREAD)
+    assert alone.severity is Severity.MEDIUM
+    pair = combine([], model(S1, heated=0.55) + model(S2, heated=0.6), CLEANED, REREAD)
+    assert [f.severity for f in pair] == [Severity.MEDIUM, Severity.MEDIUM]
+    # A heated rule finding holds the draft, so the lower units are not added beside it.
+    shouted = rule(category=H, severity=Severity.HIGH, start=0, end=6, sentence=S1, rule_id="heated.shouting")
+    assert [f.rule_id for f in combine([shouted], model(S2, heated=0.5), CLEANED, REREAD)] == ["heated.shouting"]
+
+
+def test_combine_reread_is_off_at_relaxed_heat_without_a_level_and_in_ignored_text() -> None:
+    found = model(S1, heated=0.5)
+    assert combine([], found, CLEANED, REREAD.at({H: Sensitivity.RELAXED})) == []
+    assert combine([], found, CLEANED, PAIRED) == []
+    assert combine([], model(S3, heated=0.6), CLEANED, REREAD) == []  # the quoted customer's fury
+    # At `strict` the heated threshold itself is under the level: the unit is an ordinary finding.
+    strict = replace(REREAD, levels={Sensitivity.STRICT: {H: 0.3}}).at({H: Sensitivity.STRICT})
+    assert [f.severity for f in combine([], found, CLEANED, strict)] == [Severity.MEDIUM]

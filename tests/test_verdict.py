@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,6 +42,12 @@ def scores(**given: float) -> dict[Category, float]:
             id="heated-outranks-review",
         ),
         pytest.param([], scores(heated=0.6), Verdict.HOLD, id="document-heat-at-threshold"),
+        pytest.param(
+            [replace(finding(Category.HEATED, 0.5, Source.MODEL), severity=Severity.LOW)],
+            scores(heated=0.5),
+            Verdict.REVIEW,
+            id="a-low-heated-finding-asks-for-a-reread-not-a-hold",
+        ),
         pytest.param(
             [finding(Category.BLAME)],
             scores(blame=0.8, heated=0.65),

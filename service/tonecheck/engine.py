@@ -175,10 +175,11 @@ def judge(
                   scores, hold, len(parsed.sentences), tuple(suppressed))
 
 
-def policy_from(manifest: Manifest, heat_pair: float | None = None) -> Policy:
+def policy_from(manifest: Manifest, heat_pair: float | None = None, heat_review: float | None = None) -> Policy:
     """The thresholds the trained model's manifest names (chosen on dev when it was trained)."""
     return Policy(
         heat_pair=heat_pair,
+        heat_review=heat_review,
         thresholds={Category(k): v for k, v in manifest.thresholds.items()},
         calm_veto=manifest.calm_veto,
         heat_threshold=manifest.heat_threshold,
@@ -257,7 +258,8 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
                 cores if cores is not None and cores.count > 1 else None,
             )
             pair = settings.heat_pair if settings.heat_pair < 1 else None
-            policy, model_version = policy_from(manifest, pair), manifest.version
+            review = settings.heat_review if settings.heat_review < 1 else None
+            policy, model_version = policy_from(manifest, pair, review), manifest.version
             from tonecheck.parse.gemm import use_torch_gemm
 
             use_torch_gemm(nlp)  # torch is loaded now: the parse's matrix products run there too

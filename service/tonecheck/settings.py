@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         0.6, ge=0, le=1,
         description="Hold when two sentences score heated at least this, though neither passes alone; 1 = off.",
     )
+    # Chosen on the scored blind sets under the real calm gates (models/experiments/heat-band-2026-12-05).
+    heat_review: float = Field(
+        0.9, ge=0, le=1,
+        description="Show a sentence scored heated at least this, under the hold threshold, as a low-severity "
+                    "heated finding (review, never hold); 1 = off.",
+    )
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Accepted API keys, comma-separated or a JSON list; empty = open."
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from tonecheck.cleanup import Cleaned
-from tonecheck.combine.messages import MODEL_MESSAGES
+from tonecheck.combine.messages import MODEL_MESSAGES, REREAD_MESSAGE
 from tonecheck.findings import CATEGORIES, Category, Finding, Sensitivity, Severity, Source
 
 
@@ -21,6 +21,9 @@ class Policy:
     # Heated at the email level: two units at or above this together read as heated, though neither
     # passes its threshold alone (sustained sarcasm). One warm exclamation never does. None: off.
     heat_pair: float | None = None
+    # A unit scored heated at this level or above, under the hold threshold, is shown as a low-severity
+    # heated finding: the writer is asked to reread it, and the draft is not held. None: off.
+    heat_review: float | None = None
     # Thresholds at `strict` and `relaxed` (the manifest's, chosen on dev); `default` is `thresholds`.
     levels: dict[Sensitivity, dict[Category, float]] = field(default_factory=dict)
 
@@ -31,8 +34,11 @@ class Policy:
             return self
         heat = moved.get(Category.HEATED, self.heat_threshold)
         # `relaxed` heat holds only on one clearly heated passage; `strict` keeps the pair rule.
-        pair = None if chosen.get(Category.HEATED) is Sensitivity.RELAXED else self.heat_pair
-        return replace(self, thresholds={**self.thresholds, **moved}, heat_threshold=heat, heat_pair=pair)
+        relaxed = chosen.get(Category.HEATED) is Sensitivity.RELAXED
+        pair = None if relaxed else self.heat_pair
+        review = None if relaxed else self.heat_review
+        return replace(self, thresholds={**self.thresholds, **moved}, heat_threshold=heat, heat_pair=pair,
+                       heat_review=review)
 
     def level(self, category: Category, sensitivity: Sensitivity) -> float:
         """The threshold of `category` at `sensitivity`; halfway to 0 or 1 when the model names none."""
@@ -96,6 +102,8 @@ def combine(rules: list[Finding], model: list[Finding], cleaned: Cleaned, policy
             out += _shown(m, cleaned)
     if not any(f.category is Category.HEATED for f in out):
         out += _heated_together(model, cleaned, policy)
+    if not any(f.category is Category.HEATED for f in out):
+        out += _heated_to_reread(model, cleaned, policy)
     return sorted(out, key=lambda f: (f.start, f.end, f.category.value, f.rule_id))
 
 
@@ -110,6 +118,23 @@ def _heated_together(model: list[Finding], cleaned: Cleaned, policy: Policy) -> 
     scores = ", ".join(f"{f.score:.2f}" for f in found)
     return [f.with_(explanation=f"{len(found)} passages read as heated together (classifier scores {scores}); "
                                 "none is heated enough alone, but sustained sarcasm or exasperation is.")
+            for f in found]
+
+
+def _heated_to_reread(model: list[Finding], cleaned: Cleaned, policy: Policy) -> list[Finding]:
+    """Low-severity heated findings for units between `heat_review` and the hold threshold: shown, never held.
+
+    Most heated blind emails that were not held scored just under the hold threshold, and most of those got
+    no finding at all (models/experiments/heat-band-2026-12-05): the writer saw nothing.
+    """
+    below = policy.thresholds[Category.HEATED]
+    if policy.heat_review is None or policy.heat_review >= below:
+        return []
+    found = [f for m in model if m.category is Category.HEATED and policy.heat_review <= m.score < below
+             for f in _shown(m, cleaned)]
+    return [f.with_(severity=Severity.LOW, message=REREAD_MESSAGE,
+                    explanation=f"The tone classifier scored this sentence {f.score:.2f} for heated: worth a "
+                                f"reread, though under the {below:.2f} that holds a draft.")
             for f in found]
 
 

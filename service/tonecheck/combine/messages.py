@@ -22,3 +22,8 @@ MODEL_MESSAGES: dict[Category, tuple[str, tuple[str, ...]]] = {
         ("Take a break and reread it; say the problem plainly and what you will do next.",),
     ),
 }
+
+# A heated score under the hold threshold: the draft is not held, but the writer should reread the sentence.
+REREAD_MESSAGE = (
+    "This sentence may read as heated. Reread it before sending; it is not heated enough to hold the draft."
+)

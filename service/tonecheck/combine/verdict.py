@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tonecheck.combine import Policy
-from tonecheck.findings import CATEGORIES, Category, Finding, Verdict
+from tonecheck.findings import CATEGORIES, Category, Finding, Severity, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,8 @@ def decide(
     findings: list[Finding], scores: dict[Category, float], policy: Policy, minutes: int, now: datetime
 ) -> tuple[Verdict, Hold | None]:
     """`hold` when the draft is heated, `review` when anything else was found, else `send`."""
-    heated = [f for f in findings if f.category is Category.HEATED]
+    # A low-severity heated finding asks for a reread; only medium and high ones hold.
+    heated = [f for f in findings if f.category is Category.HEATED and f.severity is not Severity.LOW]
     if heated or scores[Category.HEATED] >= policy.heat_threshold:
         reason = (
             f"The draft reads as heated ({len(heated)} heated passage{'s' if len(heated) != 1 else ''}, "
