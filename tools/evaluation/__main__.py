@@ -40,7 +40,7 @@ from tools.training.data import (
 
 ENRON_SAMPLE = 2000  # every k-th held-out P_9 line, so one run takes minutes, not an hour, on 2 cores
 # The newest blind set: each is scored once, for the release it was written for (models/blind-test/README.md).
-BLIND = BLIND_DIR / "blind-2026-12x.jsonl"
+BLIND = BLIND_DIR / "blind-2026-12y.jsonl"
 BATCH = 32
 # Targets from issue 10: on every real calm gate, at most this share held / with any finding.
 GATE_HELD, GATE_ANY = 0.01, 0.04

@@ -77,9 +77,10 @@ TRAINED_BLIND = ("blind-2026-12h", "blind-2026-12i", "blind-2026-12j", "blind-20
 # over the set folder), so it can no longer be a blind test. blind-2026-12t scored the release of 4 Dec,
 # blind-2026-12u the four-layer release of 5 Dec, blind-2026-12v the same model with the engine of 5 Dec
 # afternoon (a `make eval` run meant to leave it out; models/blind-test/README.md), blind-2026-12w the
-# same model with the rules of 5 Dec 16:34 (`told_you_so.nth_time` narrowed).
+# same model with the rules of 5 Dec 16:34 (`told_you_so.nth_time` narrowed), blind-2026-12x that release
+# with the low heated finding under the hold threshold (TONECHECK_HEAT_REVIEW).
 SCORED_BLIND = (*SPENT_BLIND, *TRAINED_BLIND, "blind-2026-12t", "blind-2026-12u", "blind-2026-12v",
-                "blind-2026-12w")
+                "blind-2026-12w", "blind-2026-12x")
 
 
 def spent_blind_rows(blind_dir: Path = BLIND_DIR) -> list[Row]:
