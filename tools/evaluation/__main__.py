@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tonecheck.combine import Policy
+from tonecheck.detect.classifier.packed import resolve_precision
 from tonecheck.engine import EmailInput, Engine, Report, build_engine
 from tonecheck.findings import Verdict
 from tonecheck.settings import Settings
@@ -220,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     rules_only = Engine(engine.nlp, engine.rules, None, Policy(), engine.versions)
     systems: dict[str, Engine | None] = {"tonecheck": engine, "rules": rules_only, "baseline": None}
     score = load_scorer(args.shared)
-    results: dict = {"model_version": engine.versions.model, "rules_version": engine.versions.rules}
+    # Scores near a threshold move with the encoder's arithmetic (bf16 where the CPU has it, else fp32).
+    results: dict = {"model_version": engine.versions.model, "rules_version": engine.versions.rules,
+                     "encoder_precision": resolve_precision(settings.encoder_precision)}
 
     if not args.skip_blind:
         results["blind_set"] = args.blind.name
