@@ -83,3 +83,44 @@ def test_engine_e2e_batch_matches_single_checks(engine: Engine) -> None:
     batch = engine.check_many([EmailInput(t) for t in texts])
     assert [r.verdict for r in batch] == [engine.check(t).verdict for t in texts]
     assert [r.verdict for r in batch] == [Verdict.REVIEW, Verdict.SEND, Verdict.HOLD]
+
+
+def _with_policy(engine: Engine, **changes: object) -> Engine:
+    """The same loaded engine with its policy changed."""
+    import copy
+    from dataclasses import replace
+
+    clone = copy.copy(engine)
+    clone.policy = replace(engine.policy, **changes)
+    return clone
+
+
+def test_engine_e2e_a_heated_sentence_under_the_hold_level_is_shown_low_and_never_held(engine: Engine) -> None:
+    """Through the real pipeline and classifier, with the band placed around this sentence's real score."""
+    from tonecheck.findings import Severity
+
+    text = "Well, that was not the smoothest week for either of us."
+    heat = next(m.score for m in engine.classifier.detect(engine._parse([EmailInput(text)]))[0]
+                if m.category is Category.HEATED)
+    assert 0.02 < heat < 0.98  # a real score with room either side, whatever the model makes of it
+
+    def at(hold: float, review: float | None) -> Engine:
+        return _with_policy(engine, thresholds={**engine.policy.thresholds, Category.HEATED: hold},
+                            heat_threshold=hold, heat_pair=None, heat_review=review)
+
+    report = at(heat + 0.01, heat - 0.01).check(text)
+    heated = [f for f in report.findings if f.category is Category.HEATED]
+    assert heated and all(f.severity is Severity.LOW and "not heated enough to hold" in f.message for f in heated)
+    assert report.verdict is Verdict.REVIEW and report.hold is None
+    # Above the hold level the same sentence holds; with the band off it is not shown at all.
+    assert at(heat - 0.005, heat - 0.01).check(text).verdict is Verdict.HOLD
+    assert not [f for f in at(heat + 0.01, None).check(text).findings if f.category is Category.HEATED]
+
+
+def test_engine_e2e_the_reread_level_comes_from_settings(engine: Engine) -> None:
+    from tonecheck.engine import build_engine
+    from tonecheck.settings import Settings
+
+    assert engine.policy.heat_review == Settings().heat_review == 0.9
+    assert build_engine(Settings(heat_review=0.95)).policy.heat_review == 0.95
+    assert build_engine(Settings(heat_review=1.0)).policy.heat_review is None
