@@ -101,9 +101,8 @@ def combine(rules: list[Finding], model: list[Finding], cleaned: Cleaned, policy
         if m.score >= policy.thresholds[m.category] and (m.start, m.category) not in covered:
             out += _shown(m, cleaned)
     if not any(f.category is Category.HEATED for f in out):
-        out += _heated_together(model, cleaned, policy)
-    if not any(f.category is Category.HEATED for f in out):
-        out += _heated_to_reread(model, cleaned, policy)
+        # Units heated together hold; failing that, units just under the hold threshold ask for a reread.
+        out += _heated_together(model, cleaned, policy) or _heated_to_reread(model, cleaned, policy)
     return sorted(out, key=lambda f: (f.start, f.end, f.category.value, f.rule_id))
 
 
