@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import multiprocessing
 import random
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 
 from tonecheck.cores import Cores
-from tonecheck.detect.classifier.packed import PackedEncoder, attention_groups, split_groups
+from tonecheck.detect.classifier.packed import ATTENTION_CHUNK, PackedEncoder, group_layout, split_layout
 from tonecheck.engine import EmailInput, Engine
 from tools import REPO_ROOT
 
@@ -20,40 +19,34 @@ BENCH_EMAILS = sorted((REPO_ROOT / "tools" / "benchmark" / "emails").glob("*.txt
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_split_groups_gives_each_side_whole_groups_that_form_again(seed: int) -> None:
+def test_split_layout_pads_each_sentence_to_its_groups_width_on_either_side(seed: int) -> None:
     rng = random.Random(seed)
     lengths = sorted(rng.randint(3, 128) for _ in range(rng.randint(2, 70)))
-    theirs, mine = split_groups(lengths)
-    assert sorted(theirs + mine) == list(range(len(lengths)))  # every sentence once
-    whole = attention_groups(lengths)
-    if len(whole) < 2:
-        assert theirs == []
-        return
-    assert theirs and mine
-    # Each side, run as its own pass, groups its sentences exactly as the full pass did.
-    for side in (theirs, mine):
-        assert all(g in whole for g in attention_groups([lengths[i] for i in side]))
+    cut, mine, theirs = split_layout(lengths)
+    assert 0 < cut < len(lengths)
+    assert sum(n for n, _ in mine) == cut and sum(n for n, _ in theirs) == len(lengths) - cut
+    # Each sentence's attention call has the width, and holds the sentences, of the full pass's call, less
+    # those on the other side.
+    def widths(layout):
+        return [w for n, w in layout for _ in range(n)]
+
+    assert widths(mine) + widths(theirs) == widths(group_layout(lengths))
+    assert all(n <= ATTENTION_CHUNK for n, _ in mine + theirs)
+    assert len(mine) + len(theirs) - len(group_layout(lengths)) in (0, 1)  # at most one group is cut
 
 
-def test_split_groups_evens_out_tokens_as_well_as_whole_groups_allow() -> None:
-    lengths = [8, 10, 13, 14, 16, 17, 17, 18]  # groups [8, 10], [13, 14, 16], [17, 17, 18]: 18, 43, 52 tokens
-    theirs, mine = split_groups(lengths)
-    assert sorted(sum(lengths[i] for i in s) for s in (theirs, mine)) == [52, 61]
+def test_split_layout_cuts_where_the_tokens_are_most_even() -> None:
+    # groups [8, 10], [13, 14, 16], [17, 17, 18]: 61 against 52 tokens, at a group's end
+    assert split_layout([8, 10, 13, 14, 16, 17, 17, 18]) == (5, [(2, 10), (3, 16)], [(3, 18)])
+    # groups [8, 9, 10], [12]: 17 against 22 tokens; the 8 and 9 still pad to their group's 10
+    assert split_layout([8, 9, 10, 12]) == (2, [(2, 10)], [(1, 10), (1, 12)])
+    assert split_layout([10, 10, 10, 10]) == (2, [(2, 10)], [(2, 10)])
     rng = random.Random(7)
-    for _ in range(200):  # against every way of putting whole groups on two sides
+    for _ in range(200):  # against every cut
         lengths = sorted(rng.randint(3, 60) for _ in range(rng.randint(2, 30)))
-        sizes = [sum(g) for g in attention_groups(lengths)]
-        if len(sizes) < 2:
-            continue
-        best = min(abs(sum(sizes) - 2 * sum(c)) for r in range(1, len(sizes))
-                   for c in itertools.combinations(sizes, r))
-        theirs, _ = split_groups(lengths)
-        assert abs(sum(sizes) - 2 * sum(lengths[i] for i in theirs)) == best
-
-
-def test_split_groups_leaves_one_group_whole() -> None:
-    assert split_groups([10, 11, 12]) == ([], [0, 1, 2])
-    assert split_groups([7]) == ([], [0])
+        best = min(abs(sum(lengths) - 2 * sum(lengths[:k])) for k in range(1, len(lengths)))
+        cut, _, _ = split_layout(lengths)
+        assert abs(sum(lengths) - 2 * sum(lengths[:cut])) == best
 
 
 def test_cores_lend_a_spare_only_while_a_core_is_idle() -> None:
@@ -144,9 +137,15 @@ def test_spare_core_embeddings_equal_one_threads_bit_for_bit(engine: Engine, ema
     alone.__dict__.update({**encoder.__dict__, "cores": None})
     split = PackedEncoder.__new__(PackedEncoder)
     split.__dict__.update({**encoder.__dict__, "cores": spare})
+    inside = 0  # emails whose cut falls inside an attention group, the case that must keep the group's width
     for sentences in email_sentences:
         assert np.array_equal(split.embed(sentences), alone.embed(sentences))
-    assert len(lent) >= len(BENCH_EMAILS)  # every benchmark email has two or more groups and 32+ tokens
+        lengths = sorted(len(x) for x in encoder.token_ids(sentences))
+        if len(lengths) > 1 and sum(lengths) >= 32:
+            _, mine, theirs = split_layout(lengths)
+            inside += len(mine) + len(theirs) > len(group_layout(lengths))
+    assert len(lent) >= len(BENCH_EMAILS)  # every benchmark email has two or more sentences and 32+ tokens
+    assert inside >= 10
 
 
 @pytest.mark.slow

@@ -76,7 +76,7 @@ def staged(enc: PackedEncoder, texts: list[str]) -> tuple[np.ndarray, np.ndarray
     x = F.layer_norm(enc.word[flat] + enc.position[positions] + enc.token_type, (enc.dim,), *enc.ln0, eps=enc.eps)
     chunks, row = [], 0
     for part in attention_groups(lengths):
-        chunks.append(_Chunk(row, part))
+        chunks.append(_Chunk(row, part, max(part)))
         row += sum(part)
     mid = None
     for k, layer in enumerate(enc.layers, 1):

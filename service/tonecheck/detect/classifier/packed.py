@@ -38,6 +38,8 @@ WIDTH_GROWTH = 1.3
 # The row count oneDNN picks its blocked weight layout for: about one typical email's tokens. Any row count
 # multiplies correctly with it; the products equal F.linear's bit for bit (tests/test_classifier_packed.py).
 PACK_ROWS = 128
+# Each attention call of a pass: how many sentences, and the width they pad to.
+Layout = list[tuple[int, int]]
 # Tokens a pass needs before part of it goes to a spare core, where the thread hand-off pays (one-off timing
 # of two-sentence passes, 5 Dec 2026: 16 tokens 0.2 ms slower split, 32 tokens 0.15 ms faster, 44 tokens 0.6).
 SPLIT_TOKENS = 32
@@ -68,8 +70,8 @@ class _Layer:
 class _Chunk:
     """Where one attention chunk's sentences sit in the packed rows, and how they pad to its longest one."""
 
-    def __init__(self, first_row: int, lengths: list[int]) -> None:
-        self.count, self.width = len(lengths), max(lengths)
+    def __init__(self, first_row: int, lengths: list[int], width: int) -> None:
+        self.count, self.width = len(lengths), width
         self.rows = slice(first_row, first_row + sum(lengths))
         # Built once per pass, used by every layer: index_select with these beats boolean masks and
         # masked_fill, which cost a nonzero() and a fresh tensor each time (docs/performance.md).
@@ -152,45 +154,49 @@ class PackedEncoder:
         return out
 
     def _run(self, ids: list[list[int]]) -> torch.Tensor:
-        """One pass, its attention groups shared between this thread and a spare core's when one is free.
+        """One pass, its sentences cut in two runs of even tokens, the longer run on a spare core when one is free.
 
-        Whole groups go to each side, so every sentence is computed as in the single pass, bit for bit
-        (tests/test_spare_core.py): only a group's attention call depends on its other sentences.
+        Each side pads its attention calls as the single pass does (`split_layout`), so every sentence is
+        computed as there, bit for bit (tests/test_spare_core.py). Cutting at whole groups instead left the
+        sides uneven: 78 against 48 tokens on one benchmark email (docs/performance.md).
         """
-        if self.cores is None or sum(len(x) for x in ids) < SPLIT_TOKENS:
+        if self.cores is None or len(ids) < 2 or sum(len(x) for x in ids) < SPLIT_TOKENS:
             return self._pass(ids)
-        theirs, mine = split_groups([len(x) for x in ids])
-        if not theirs:
-            return self._pass(ids)
+        cut, mine, theirs = split_layout([len(x) for x in ids])
         with self.cores.spare() as helper:
             if helper is None:
                 return self._pass(ids)
-            other = helper.submit(self._helper_pass, [ids[i] for i in theirs])
+            other = helper.submit(self._helper_pass, ids[cut:], theirs)
             try:
                 out = torch.empty(len(ids), self.dim)
-                out[mine] = self._pass([ids[i] for i in mine])
+                out[:cut] = self._pass(ids[:cut], mine)
             finally:
                 done = other.result()  # waited for even if this half failed: the core is handed back idle
-            out[theirs] = done
+            out[cut:] = done
             return out
 
-    def _helper_pass(self, ids: list[list[int]]) -> torch.Tensor:
+    def _helper_pass(self, ids: list[list[int]], layout: Layout) -> torch.Tensor:
         """`_pass` on the spare core's thread, which has its own inference mode and torch thread count."""
         torch.set_num_threads(torch.get_num_threads())  # OpenMP's count is per thread; a new one has the default
         with torch.inference_mode():
-            return self._pass(ids)
+            return self._pass(ids, layout)
 
-    def _pass(self, ids: list[list[int]]) -> torch.Tensor:
-        """Embeddings of sentences sorted by length, as one packed (tokens, dim) forward pass."""
+    def _pass(self, ids: list[list[int]], layout: Layout | None = None) -> torch.Tensor:
+        """Embeddings of sentences sorted by length, as one packed (tokens, dim) forward pass.
+
+        `layout` is each attention call's sentence count and the width it pads to (default: `attention_groups`).
+        """
         lengths = [len(x) for x in ids]
+        layout = layout if layout is not None else group_layout(lengths)
         flat = torch.tensor([t for x in ids for t in x], dtype=torch.long)
         positions = torch.cat([torch.arange(n) for n in lengths])
         x = F.layer_norm(self.word[flat] + self.position[positions] + self.token_type, (self.dim,), *self.ln0,
                          eps=self.eps)
-        chunks, row = [], 0
-        for part in attention_groups(lengths):
-            chunks.append(_Chunk(row, part))
-            row += sum(part)
+        chunks, row, first = [], 0, 0
+        for count, width in layout:
+            chunks.append(_Chunk(row, lengths[first:first + count], width))
+            row += sum(lengths[first:first + count])
+            first += count
         for layer in self.layers:
             x = self._layer(layer, x, chunks)
         owner = torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths))
@@ -255,37 +261,32 @@ def attention_groups(lengths: list[int]) -> list[list[int]]:
     return groups
 
 
-def split_groups(lengths: list[int]) -> tuple[list[int], list[int]]:
-    """Indexes of ascending `lengths` in two sets of whole attention groups, tokens as even as can be.
+def group_layout(lengths: list[int]) -> Layout:
+    """The full pass's attention calls: each group's sentence count and its widest sentence."""
+    return [(len(g), g[-1]) for g in attention_groups(lengths)]
 
-    Any union of whole groups forms the same groups again (a group ends where the next length is too wide
-    for it, and later lengths are wider still), so each half computes exactly what the full pass did.
+
+def split_layout(lengths: list[int]) -> tuple[int, Layout, Layout]:
+    """Ascending `lengths` cut in two runs of sentences with tokens as even as can be, and each run's layout.
+
+    A group cut in two keeps its width on both sides: each sentence meets the same padding in its attention
+    call as in the full pass, and every other step works row by row, so it is computed as there, bit for bit.
     """
-    groups, first = [], 0
-    for part in attention_groups(lengths):
-        groups.append(list(range(first, first + len(part))))
-        first += len(part)
-    if len(groups) < 2:
-        return [], list(range(len(lengths)))
-    sizes = [sum(lengths[i] for i in g) for g in groups]
-    total = sum(sizes)
-    # Subset sums as bits of an int, one shift per group: exact, and microseconds for a full pass. The first
-    # group stays on this side, so the other side's sum is one of the later groups' subset sums.
-    reach = [1]
-    for size in sizes[1:]:
-        reach.append(reach[-1] | reach[-1] << size)
-    sums = reach[-1]
-    below = next((x for x in range(total // 2, 0, -1) if sums >> x & 1), None)  # the nearest sums either side
-    above = next((x for x in range(total // 2 + 1, total) if sums >> x & 1), None)
-    best = min((x for x in (below, above) if x is not None), key=lambda x: (abs(total - 2 * x), x))
-    chosen = set()
-    for g in range(len(groups) - 1, 0, -1):  # walk back: a sum the earlier groups cannot make needs group g
-        if not reach[g - 1] >> best & 1:
-            chosen.add(g)
-            best -= sizes[g]
-    theirs = sorted(i for g in chosen for i in groups[g])
-    mine = sorted(i for g in range(len(groups)) if g not in chosen for i in groups[g])
-    return theirs, mine
+    total, cut, mine = sum(lengths), 1, lengths[0]
+    while cut < len(lengths) - 1 and abs(total - 2 * (mine + lengths[cut])) <= abs(total - 2 * mine):
+        mine += lengths[cut]
+        cut += 1
+    before: Layout = []
+    after: Layout = []
+    first = 0
+    for count, width in group_layout(lengths):
+        here = max(0, min(count, cut - first))
+        if here:
+            before.append((here, width))
+        if count - here:
+            after.append((count - here, width))
+        first += count
+    return cut, before, after
 
 
 def native_bf16() -> bool:
