@@ -1,4 +1,5 @@
-"""The parse's matrix products run in torch when the classifier is loaded, with the same parse as BLIS."""
+"""The parse's matrix products run in torch when the classifier is loaded and BLIS has no kernel for the CPU,
+with the same parse as BLIS."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from thinc.api import NumpyOps
 
 from tonecheck.detect.rules.loader import load_rules
 from tonecheck.engine import Engine
-from tonecheck.parse.gemm import TorchGemmOps
+from tonecheck.parse.gemm import TorchGemmOps, blis_arch, torch_gemm_pays, use_torch_gemm
 from tonecheck.settings import Settings
 from tools.benchmark.corpus import EMAILS_DIR, load_emails
 
@@ -38,23 +39,38 @@ def test_gemm_leaves_other_dtypes_to_thinc() -> None:
     assert str(ours.value) == str(thincs.value)
 
 
-def test_engine_with_the_classifier_parses_through_torch(engine: Engine, rules_engine: Engine) -> None:
+def test_blis_names_the_kernel_it_runs_and_torch_takes_over_only_from_the_generic_one() -> None:
+    arch = blis_arch()
+    assert isinstance(arch, str) and arch  # cython-blis's wheel exports its choice
+    assert torch_gemm_pays("generic") and torch_gemm_pays(None)
+    assert not torch_gemm_pays("zen2") and not torch_gemm_pays("haswell")
+
+
+def test_engine_with_the_classifier_parses_through_torch_where_blis_is_generic(
+    engine: Engine, rules_engine: Engine
+) -> None:
+    through_torch = torch_gemm_pays(blis_arch())
     for name in ("tok2vec", "tagger", "parser"):
-        assert all(isinstance(node.ops, TorchGemmOps) for node in engine.nlp.get_pipe(name).model.walk()), name
+        nodes = list(engine.nlp.get_pipe(name).model.walk())
+        assert all(isinstance(node.ops, TorchGemmOps) == through_torch for node in nodes), name
     # Rules only: torch is never imported for the parse's sake.
     assert not isinstance(rules_engine.nlp.get_pipe("tok2vec").model.ops, TorchGemmOps)
 
 
-def test_torch_gemm_parse_equals_the_blis_parse(engine: Engine, nlp: Language) -> None:
+def test_torch_gemm_parse_equals_the_blis_parse(nlp: Language) -> None:
+    from tonecheck.parse import load_pipeline
+
     texts = [e.text for size in load_emails(EMAILS_DIR).values() for e in size]
     for spec, _, _ in load_rules([Settings().rules_dir]):
         texts += [*spec.examples.flag, *spec.examples.pass_]
+    through_torch = load_pipeline(Settings().spacy_model)  # torch's products, whichever this CPU's engine runs
+    use_torch_gemm(through_torch)
     assert not isinstance(nlp.get_pipe("tok2vec").model.ops, TorchGemmOps)
 
     def read(doc):
         return [(t.tag_, t.pos_, t.lemma_, str(t.morph), t.dep_, t.head.i, t.is_sent_start) for t in doc]
 
-    for text, a, b in zip(texts, engine.nlp.pipe(texts), nlp.pipe(texts), strict=True):
+    for text, a, b in zip(texts, through_torch.pipe(texts), nlp.pipe(texts), strict=True):
         assert read(a) == read(b), text
 
 

@@ -7,7 +7,8 @@ Each component runs over the whole set with its own `.pipe` (what `nlp.pipe` doe
 its time can be read apart. The pipelines take turns for `--rounds` rounds on the same texts and the
 fastest round of each component is kept (a 2-core machine is noisy; the minimum is the repeatable part).
 The variants are spaCy's pipeline as shipped; `shipped` is the one the service runs with the classifier
-(`load_pipeline`: the attribute table; `use_torch_gemm`: thinc's products in torch, on its thread budget).
+(`load_pipeline`: the attribute table; `use_torch_gemm`: thinc's products in torch, where BLIS has only its
+generic kernel).
 """
 
 from __future__ import annotations
@@ -54,11 +55,12 @@ def shipped_pipeline(settings: Settings) -> Language:
     import torch
 
     from tonecheck.parse import load_pipeline
-    from tonecheck.parse.gemm import use_torch_gemm
+    from tonecheck.parse.gemm import blis_arch, torch_gemm_pays, use_torch_gemm
 
     torch.set_num_threads(settings.torch_threads)
     nlp = load_pipeline(settings.spacy_model)
-    use_torch_gemm(nlp)
+    if torch_gemm_pays(blis_arch()):
+        use_torch_gemm(nlp)
     return nlp
 
 

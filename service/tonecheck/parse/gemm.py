@@ -1,16 +1,18 @@
-"""spaCy's matrix products through torch: the BLIS that thinc ships runs its generic kernel here.
+"""spaCy's matrix products through torch, on CPUs where the BLIS that thinc ships runs its generic kernel.
 
-thinc's `NumpyOps.gemm` calls cython-blis, whose wheel selects the 'generic' sub-configuration on this
-service's CPUs (`BLIS_ARCH_DEBUG=1`): in a one-off timing on 4 Dec at the tok2vec's shapes (163 x 288 x
-864) it ran at 33 GFLOP/s on one core, torch's fp32 `mm` at 90. The service loads torch for the
-classifier anyway and keeps it to its thread budget, so the parse's products run there (`make bench`:
-a typical email's parse 12.3 -> 8.7 ms together with the attribute table); `python -m
-tools.evaluation.same_parse` shows the parse unchanged. The parser's own Cython loop calls BLAS
-directly and keeps BLIS.
+thinc's `NumpyOps.gemm` calls cython-blis, whose wheel picks a sub-configuration by CPU (`BLIS_ARCH_DEBUG=1`
+prints it). On the Zen 4 VMs it picks 'generic': in a one-off timing on 4 Dec at the tok2vec's shapes (163 x
+288 x 864) that ran at 33 GFLOP/s on one core, torch's fp32 `mm` at 90. There the service, which loads torch
+for the classifier anyway and keeps it to its thread budget, runs the parse's products in torch (`make
+bench`: a typical email's parse 12.3 -> 8.7 ms together with the attribute table); `python -m
+tools.evaluation.same_parse` shows the parse unchanged. On a Zen 2 VM BLIS picks 'zen2', and its tok2vec
+beat torch's: 3.27 against 3.82 ms an email on the benchmark's emails (5 Dec, one-off), so BLIS keeps the
+products wherever it has a kernel for the CPU. The parser's own Cython loop calls BLAS directly and keeps BLIS.
 """
 
 from __future__ import annotations
 
+import ctypes
 from typing import Any
 
 import numpy as np
@@ -44,3 +46,22 @@ def use_torch_gemm(nlp: Language) -> None:
         if model is not None and hasattr(model, "walk"):
             for node in model.walk():
                 node.ops = ops
+
+
+def blis_arch() -> str | None:
+    """The sub-configuration cython-blis runs on this CPU ('zen2', 'haswell', 'generic', ...), None if unknown."""
+    try:
+        import blis.cy
+
+        lib = ctypes.CDLL(blis.cy.__file__)  # already loaded by thinc: the same handle, nothing runs again
+        lib.bli_arch_query_id.restype = ctypes.c_int
+        lib.bli_arch_string.argtypes = [ctypes.c_int]
+        lib.bli_arch_string.restype = ctypes.c_char_p
+        return lib.bli_arch_string(lib.bli_arch_query_id()).decode()
+    except (ImportError, OSError, AttributeError, UnicodeDecodeError):  # another BLIS build: keep torch's products
+        return None
+
+
+def torch_gemm_pays(arch: str | None) -> bool:
+    """Whether the parse's products should run in torch: where BLIS has only its generic kernel, or may."""
+    return arch in (None, "generic")
