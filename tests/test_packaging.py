@@ -23,7 +23,7 @@ PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf
 RUNTIME = REPO_ROOT / "service" / "tonecheck"
 # What the runtime may import besides the standard library: its declared dependencies, by import name.
 DECLARED = {
-    "torch", "spacy", "thinc", "transformers", "tokenizers", "safetensors", "numpy", "fastapi", "starlette",
+    "torch", "spacy", "thinc", "blis", "transformers", "tokenizers", "safetensors", "numpy", "fastapi", "starlette",
     "uvicorn", "pydantic", "pydantic_settings", "yaml", "tqdm", "pathspec", "limits", "prometheus_client",
     "tonecheck",
 }  # fmt: skip
