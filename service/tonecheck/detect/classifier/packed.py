@@ -68,7 +68,7 @@ class _Layer:
 
 
 class _Chunk:
-    """Where one attention chunk's sentences sit in the packed rows, and how they pad to its longest one."""
+    """Where one attention chunk's sentences sit in the packed rows, and how they pad to its width."""
 
     def __init__(self, first_row: int, lengths: list[int], width: int) -> None:
         self.count, self.width = len(lengths), width
@@ -154,7 +154,7 @@ class PackedEncoder:
         return out
 
     def _run(self, ids: list[list[int]]) -> torch.Tensor:
-        """One pass, its sentences cut in two runs of even tokens, the longer run on a spare core when one is free.
+        """One pass, its sentences cut in two runs of even tokens, the later run on a spare core when one is free.
 
         Each side pads its attention calls as the single pass does (`split_layout`), so every sentence is
         computed as there, bit for bit (tests/test_spare_core.py). Cutting at whole groups instead left the
