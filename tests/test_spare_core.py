@@ -11,42 +11,23 @@ import numpy as np
 import pytest
 
 from tonecheck.cores import Cores
-from tonecheck.detect.classifier.packed import ATTENTION_CHUNK, PackedEncoder, group_layout, split_layout
+from tonecheck.detect.classifier.packed import PackedEncoder, even_cut
 from tonecheck.engine import EmailInput, Engine
 from tools import REPO_ROOT
 
 BENCH_EMAILS = sorted((REPO_ROOT / "tools" / "benchmark" / "emails").glob("*.txt"))
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_split_layout_pads_each_sentence_to_its_groups_width_on_either_side(seed: int) -> None:
-    rng = random.Random(seed)
-    lengths = sorted(rng.randint(3, 128) for _ in range(rng.randint(2, 70)))
-    cut, mine, theirs = split_layout(lengths)
-    assert 0 < cut < len(lengths)
-    assert sum(n for n, _ in mine) == cut and sum(n for n, _ in theirs) == len(lengths) - cut
-    # Each sentence's attention call has the width, and holds the sentences, of the full pass's call, less
-    # those on the other side.
-    def widths(layout):
-        return [w for n, w in layout for _ in range(n)]
-
-    assert widths(mine) + widths(theirs) == widths(group_layout(lengths))
-    assert all(n <= ATTENTION_CHUNK for n, _ in mine + theirs)
-    assert len(mine) + len(theirs) - len(group_layout(lengths)) in (0, 1)  # at most one group is cut
-
-
-def test_split_layout_cuts_where_the_tokens_are_most_even() -> None:
-    # groups [8, 10], [13, 14, 16], [17, 17, 18]: 61 against 52 tokens, at a group's end
-    assert split_layout([8, 10, 13, 14, 16, 17, 17, 18]) == (5, [(2, 10), (3, 16)], [(3, 18)])
-    # groups [8, 9, 10], [12]: 17 against 22 tokens; the 8 and 9 still pad to their group's 10
-    assert split_layout([8, 9, 10, 12]) == (2, [(2, 10)], [(1, 10), (1, 12)])
-    assert split_layout([10, 10, 10, 10]) == (2, [(2, 10)], [(2, 10)])
+def test_even_cut_splits_tokens_as_evenly_as_whole_sentences_allow() -> None:
+    assert even_cut([8, 10, 13, 14, 16, 17, 17, 18]) == 5  # 61 against 52 tokens
+    assert even_cut([40, 3, 3, 3]) == 1  # never an empty side
+    assert even_cut([3, 3, 3, 40]) == 3
     rng = random.Random(7)
     for _ in range(200):  # against every cut
-        lengths = sorted(rng.randint(3, 60) for _ in range(rng.randint(2, 30)))
+        lengths = [rng.randint(3, 60) for _ in range(rng.randint(2, 30))]
         best = min(abs(sum(lengths) - 2 * sum(lengths[:k])) for k in range(1, len(lengths)))
-        cut, _, _ = split_layout(lengths)
-        assert abs(sum(lengths) - 2 * sum(lengths[:cut])) == best
+        cut = even_cut(lengths)
+        assert 0 < cut < len(lengths) and abs(sum(lengths) - 2 * sum(lengths[:cut])) == best
 
 
 def test_cores_lend_a_spare_only_while_a_core_is_idle() -> None:
@@ -137,15 +118,9 @@ def test_spare_core_embeddings_equal_one_threads_bit_for_bit(engine: Engine, ema
     alone.__dict__.update({**encoder.__dict__, "cores": None})
     split = PackedEncoder.__new__(PackedEncoder)
     split.__dict__.update({**encoder.__dict__, "cores": spare})
-    inside = 0  # emails whose cut falls inside an attention group, the case that must keep the group's width
     for sentences in email_sentences:
         assert np.array_equal(split.embed(sentences), alone.embed(sentences))
-        lengths = sorted(len(x) for x in encoder.token_ids(sentences))
-        if len(lengths) > 1 and sum(lengths) >= 32:
-            _, mine, theirs = split_layout(lengths)
-            inside += len(mine) + len(theirs) > len(group_layout(lengths))
     assert len(lent) >= len(BENCH_EMAILS)  # every benchmark email has two or more sentences and 32+ tokens
-    assert inside >= 10
 
 
 @pytest.mark.slow

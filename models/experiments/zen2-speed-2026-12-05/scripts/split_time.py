@@ -1,5 +1,8 @@
 """Encoder time per benchmark email: one thread, the old whole-group split, and the even cut (interleaved).
 
+Ran at 3356190, whose encoder took an attention layout; the one-call-per-sentence encoder that followed
+has none (`git checkout 3356190` to run it again).
+
     PYTHONPATH=.:service TONECHECK_SCORE_CACHE_UNITS=0 python models/experiments/zen2-speed-2026-12-05/scripts/split_time.py
 """
 import statistics, sys, time

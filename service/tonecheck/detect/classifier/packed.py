@@ -29,17 +29,9 @@ Precision = Literal["fp32", "bf16"]
 # 637 with 2048, at the same speed (docs/performance.md). With two workers, 1024 peaked at 463 MB per
 # worker against 501 MB with 2048, in the same time (19.2 and 18.7 s, interleaved runs).
 PASS_TOKENS = 1024
-# Sentences per attention call at most: sorted by length, so a chunk pads little, and padding costs only
-# here. A chunk also ends before a sentence longer than WIDTH_GROWTH times its shortest: a long email's
-# 4-token greeting and 60-token sentences no longer pad to one width (one-off paired timing on the
-# benchmark's emails: 0.92x of one 32-sentence chunk; a 200-sentence batch pass 0.96x).
-ATTENTION_CHUNK = 16
-WIDTH_GROWTH = 1.3
 # The row count oneDNN picks its blocked weight layout for: about one typical email's tokens. Any row count
 # multiplies correctly with it; the products equal F.linear's bit for bit (tests/test_classifier_packed.py).
 PACK_ROWS = 128
-# Each attention call of a pass: how many sentences, and the width they pad to.
-Layout = list[tuple[int, int]]
 # Tokens a pass needs before part of it goes to a spare core, where the thread hand-off pays (one-off timing
 # of two-sentence passes, 5 Dec 2026: 16 tokens 0.2 ms slower split, 32 tokens 0.15 ms faster, 44 tokens 0.6).
 SPLIT_TOKENS = 32
@@ -65,26 +57,6 @@ class _Layer:
         self.up, self.up_b = prepack(mat("intermediate.dense")), vec("intermediate.dense.bias").to(dtype)
         self.down, self.down_b = prepack(mat("output.dense")), vec("output.dense.bias").to(dtype)
         self.ln2 = (vec("output.LayerNorm.weight"), vec("output.LayerNorm.bias"))
-
-
-class _Chunk:
-    """Where one attention chunk's sentences sit in the packed rows, and how they pad to its width."""
-
-    def __init__(self, first_row: int, lengths: list[int], width: int) -> None:
-        self.count, self.width = len(lengths), width
-        self.rows = slice(first_row, first_row + sum(lengths))
-        # Built once per pass, used by every layer: index_select with these beats boolean masks and
-        # masked_fill, which cost a nonzero() and a fresh tensor each time (docs/performance.md).
-        self.gather: torch.Tensor | None = None  # padded slot -> packed row (padding reads row 0)
-        self.scatter: torch.Tensor | None = None  # packed row -> padded slot
-        self.bias: torch.Tensor | None = None  # 0 on real keys, -inf on padding
-        if min(lengths) < self.width:
-            valid = torch.arange(self.width)[None, :] < torch.tensor(lengths)[:, None]
-            starts = torch.tensor([0, *lengths[:-1]]).cumsum(0)
-            self.gather = ((starts[:, None] + torch.arange(self.width)[None, :]) * valid).view(-1)
-            self.scatter = valid.view(-1).nonzero().squeeze(1)
-            self.bias = torch.zeros(self.count, 1, 1, self.width).masked_fill_(~valid[:, None, None, :],
-                                                                               float("-inf"))
 
 
 class PackedEncoder:
@@ -140,11 +112,10 @@ class PackedEncoder:
         if not texts:
             return out
         ids = self.token_ids(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         batch: list[int] = []
         size = 0
         with torch.inference_mode():
-            for i in order:
+            for i in range(len(texts)):
                 if batch and size + len(ids[i]) > PASS_TOKENS:
                     out[batch] = self._run([ids[j] for j in batch]).numpy()
                     batch, size = [], 0
@@ -154,69 +125,65 @@ class PackedEncoder:
         return out
 
     def _run(self, ids: list[list[int]]) -> torch.Tensor:
-        """One pass, its sentences cut in two runs of even tokens, the later run on a spare core when one is free.
+        """One pass, its sentences cut in two runs of even tokens, the second run on a spare core when one is free.
 
-        Each side pads its attention calls as the single pass does (`split_layout`), so every sentence is
-        computed as there, bit for bit (tests/test_spare_core.py). Cutting at whole groups instead left the
-        sides uneven: 78 against 48 tokens on one benchmark email (docs/performance.md).
+        Each sentence is computed alone in its attention call and row by row elsewhere, so either side gives
+        what the single pass gives, bit for bit (tests/test_spare_core.py).
         """
         if self.cores is None or len(ids) < 2 or sum(len(x) for x in ids) < SPLIT_TOKENS:
             return self._pass(ids)
-        cut, mine, theirs = split_layout([len(x) for x in ids])
+        cut = even_cut([len(x) for x in ids])
         with self.cores.spare() as helper:
             if helper is None:
                 return self._pass(ids)
-            other = helper.submit(self._helper_pass, ids[cut:], theirs)
+            other = helper.submit(self._helper_pass, ids[cut:])
             try:
                 out = torch.empty(len(ids), self.dim)
-                out[:cut] = self._pass(ids[:cut], mine)
+                out[:cut] = self._pass(ids[:cut])
             finally:
                 done = other.result()  # waited for even if this half failed: the core is handed back idle
             out[cut:] = done
             return out
 
-    def _helper_pass(self, ids: list[list[int]], layout: Layout) -> torch.Tensor:
+    def _helper_pass(self, ids: list[list[int]]) -> torch.Tensor:
         """`_pass` on the spare core's thread, which has its own inference mode and torch thread count."""
         torch.set_num_threads(torch.get_num_threads())  # OpenMP's count is per thread; a new one has the default
         with torch.inference_mode():
-            return self._pass(ids, layout)
+            return self._pass(ids)
 
-    def _pass(self, ids: list[list[int]], layout: Layout | None = None) -> torch.Tensor:
-        """Embeddings of sentences sorted by length, as one packed (tokens, dim) forward pass.
-
-        `layout` is each attention call's sentence count and the width it pads to (default: `attention_groups`).
-        """
+    def _pass(self, ids: list[list[int]]) -> torch.Tensor:
+        """Embeddings of sentences as one packed (tokens, dim) forward pass."""
         lengths = [len(x) for x in ids]
-        layout = layout if layout is not None else group_layout(lengths)
         flat = torch.tensor([t for x in ids for t in x], dtype=torch.long)
         positions = torch.cat([torch.arange(n) for n in lengths])
         x = F.layer_norm(self.word[flat] + self.position[positions] + self.token_type, (self.dim,), *self.ln0,
                          eps=self.eps)
-        chunks, row, first = [], 0, 0
-        for count, width in layout:
-            chunks.append(_Chunk(row, lengths[first:first + count], width))
-            row += sum(lengths[first:first + count])
-            first += count
+        ends = np.cumsum(lengths).tolist()
+        rows = [slice(end - n, end) for n, end in zip(lengths, ends, strict=True)]
         for layer in self.layers:
-            x = self._layer(layer, x, chunks)
+            x = self._layer(layer, x, rows)
         owner = torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths))
         pooled = torch.zeros(len(lengths), self.dim).index_add_(0, owner, x)
         pooled /= torch.tensor(lengths, dtype=torch.float32)[:, None]
         return F.normalize(pooled, dim=-1)
 
-    def _layer(self, layer: _Layer, x: torch.Tensor, chunks: list[_Chunk]) -> torch.Tensor:
-        """BertLayer (post-norm): attention per chunk of sentences, feed-forward on every token at once."""
+    def _layer(self, layer: _Layer, x: torch.Tensor, rows: list[slice]) -> torch.Tensor:
+        """BertLayer (post-norm): attention per sentence, feed-forward on every token at once.
+
+        One attention call per sentence, with no padding: a sentence's result then cannot depend on the
+        other sentences of its pass, so an email scores the same alone, in a batch or split over two cores,
+        bit for bit (tests/test_classifier_packed.py). It was as fast as like-width padded chunks on the
+        benchmark's emails and templates (docs/performance.md).
+        """
         dtype = layer.qkv.dtype
         qkv = _linear(x.to(dtype), layer.qkv, layer.qkv_b)
         context = torch.empty(x.shape[0], self.dim, dtype=dtype)
         head_dim = self.dim // self.heads
-        for c in chunks:
-            part = qkv[c.rows] if c.gather is None else qkv[c.rows].index_select(0, c.gather)
+        for r in rows:
             # fp32 attention: bf16 softmax is slow on CPU
-            q, k, v = part.float().view(c.count, c.width, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
-            att = F.scaled_dot_product_attention(q, k, v, attn_mask=c.bias)
-            att = att.transpose(1, 2).reshape(c.count * c.width, self.dim)
-            context[c.rows] = att if c.scatter is None else att.index_select(0, c.scatter)
+            q, k, v = qkv[r].float().view(1, -1, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
+            att = F.scaled_dot_product_attention(q, k, v)
+            context[r] = att.transpose(1, 2).reshape(-1, self.dim)
         h = _linear(context, layer.out, layer.out_b).float() + x
         h = F.layer_norm(h, (self.dim,), *layer.ln1, eps=self.eps)
         up = F.gelu(_linear(h.to(dtype), layer.up, layer.up_b))
@@ -251,42 +218,13 @@ def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return F.linear(x, w, b)
 
 
-def attention_groups(lengths: list[int]) -> list[list[int]]:
-    """Ascending sentence lengths cut into attention chunks of like width (see ATTENTION_CHUNK)."""
-    groups: list[list[int]] = []
-    for n in lengths:
-        if not groups or len(groups[-1]) == ATTENTION_CHUNK or n > WIDTH_GROWTH * groups[-1][0]:
-            groups.append([])
-        groups[-1].append(n)
-    return groups
-
-
-def group_layout(lengths: list[int]) -> Layout:
-    """The full pass's attention calls: each group's sentence count and its widest sentence."""
-    return [(len(g), g[-1]) for g in attention_groups(lengths)]
-
-
-def split_layout(lengths: list[int]) -> tuple[int, Layout, Layout]:
-    """Ascending `lengths` cut in two runs of sentences with tokens as even as can be, and each run's layout.
-
-    A group cut in two keeps its width on both sides: each sentence meets the same padding in its attention
-    call as in the full pass, and every other step works row by row, so it is computed as there, bit for bit.
-    """
-    total, cut, mine = sum(lengths), 1, lengths[0]
-    while cut < len(lengths) - 1 and abs(total - 2 * (mine + lengths[cut])) <= abs(total - 2 * mine):
-        mine += lengths[cut]
+def even_cut(lengths: list[int]) -> int:
+    """Where to cut a pass's sentences in two runs of tokens as even as whole sentences allow (1 to len - 1)."""
+    total, cut, first = sum(lengths), 1, lengths[0]
+    while cut < len(lengths) - 1 and abs(total - 2 * (first + lengths[cut])) <= abs(total - 2 * first):
+        first += lengths[cut]
         cut += 1
-    before: Layout = []
-    after: Layout = []
-    first = 0
-    for count, width in group_layout(lengths):
-        here = max(0, min(count, cut - first))
-        if here:
-            before.append((here, width))
-        if count - here:
-            after.append((count - here, width))
-        first += count
-    return cut, before, after
+    return cut
 
 
 def native_bf16() -> bool:
