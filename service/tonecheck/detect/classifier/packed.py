@@ -170,10 +170,11 @@ class PackedEncoder:
     def _layer(self, layer: _Layer, x: torch.Tensor, rows: list[slice]) -> torch.Tensor:
         """BertLayer (post-norm): attention per sentence, feed-forward on every token at once.
 
-        One attention call per sentence, with no padding: a sentence's result then cannot depend on the
-        other sentences of its pass, so an email scores the same alone, in a batch or split over two cores,
-        bit for bit (tests/test_classifier_packed.py). It was as fast as like-width padded chunks on the
-        benchmark's emails and templates (docs/performance.md).
+        One attention call per sentence, with no padding, and products that work row by row: a sentence's
+        result does not depend on the other sentences of its pass, so an email scores the same alone, in a
+        batch or split over two cores, bit for bit (tests/test_classifier_packed.py checks it on the CPU it
+        runs on). It was as fast as like-width padded chunks on the benchmark's emails and templates
+        (docs/performance.md).
         """
         dtype = layer.qkv.dtype
         qkv = _linear(x.to(dtype), layer.qkv, layer.qkv_b)
