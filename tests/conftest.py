@@ -52,3 +52,17 @@ def check_cli(rules_engine: Engine):
         return code, out.getvalue(), err.getvalue()
 
     return run
+
+
+@pytest.fixture(scope="session")
+def email_sentences(engine: Engine) -> list[list[str]]:
+    """Each benchmark email's and 150 dev emails' judged sentences, as the classifier embeds them."""
+    import json
+
+    from tonecheck.detect.classifier.detector import judged_texts
+    from tonecheck.engine import EmailInput
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO_ROOT / "tools/benchmark/emails").glob("*.txt"))]
+    with (REPO_ROOT / "models" / "data" / "dev.jsonl").open(encoding="utf-8") as fh:
+        texts += [json.loads(line)["text"] for line in fh][:150]
+    return [judged_texts(engine._parse([EmailInput(t)])) for t in texts]

@@ -215,22 +215,13 @@ def test_classifier_packed_bf16_prepacking_changes_no_embedding(trained, dev_tex
 
 
 @pytest.mark.slow
-def test_an_emails_scores_do_not_depend_on_what_else_is_checked_with_it(engine) -> None:
+def test_an_emails_scores_do_not_depend_on_what_else_is_checked_with_it(engine, email_sentences) -> None:
     """Alone, in a batch of files, merged with other requests or in another order: the same scores, bit for bit.
 
     In the engine's own precision (bf16 where the CPU has it), over the benchmark's emails and 150 dev emails,
     which fill several forward passes together.
     """
-    import json
-
-    from tonecheck.detect.classifier.detector import judged_texts
-    from tonecheck.engine import EmailInput
-    from tools import REPO_ROOT
-
-    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO_ROOT / "tools/benchmark/emails").glob("*.txt"))]
-    with (REPO_ROOT / "models" / "data" / "dev.jsonl").open(encoding="utf-8") as fh:
-        texts += [json.loads(line)["text"] for line in fh][:150]
-    emails = [judged_texts(engine._parse([EmailInput(t)])) for t in texts]
+    emails = email_sentences
     flat = [s for sentences in emails for s in sentences]
     encoder = engine.classifier.encoder
     together = encoder.embed(flat)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import random
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 
 from tonecheck.cores import Cores
 from tonecheck.detect.classifier.packed import PackedEncoder, even_cut
-from tonecheck.engine import EmailInput, Engine
+from tonecheck.engine import Engine
 from tools import REPO_ROOT
 
 BENCH_EMAILS = sorted((REPO_ROOT / "tools" / "benchmark" / "emails").glob("*.txt"))
@@ -93,17 +92,6 @@ def test_cores_are_shared_with_forked_workers_which_get_their_own_helper_thread(
     assert queue.get(timeout=30) == "ran"
     child.join(30)
     assert child.exitcode == 0
-
-
-@pytest.fixture(scope="module")
-def email_sentences(engine: Engine) -> list[list[str]]:
-    """Each benchmark email's and 150 dev emails' judged sentences, as the classifier embeds them."""
-    from tonecheck.detect.classifier.detector import judged_texts
-
-    texts = [p.read_text(encoding="utf-8") for p in BENCH_EMAILS]
-    with (REPO_ROOT / "models" / "data" / "dev.jsonl").open(encoding="utf-8") as fh:
-        texts += [json.loads(line)["text"] for line in fh][:150]
-    return [judged_texts(engine._parse([EmailInput(t)])) for t in texts]
 
 
 @pytest.mark.slow
