@@ -260,10 +260,9 @@ def build_engine(settings: Settings, tuning: Tuning | None = None, shared: Engin
             pair = settings.heat_pair if settings.heat_pair < 1 else None
             review = settings.heat_review if settings.heat_review < 1 else None
             policy, model_version = policy_from(manifest, pair, review), manifest.version
-            from tonecheck.parse.gemm import blis_arch, torch_gemm_pays, use_torch_gemm
+            from tonecheck.parse.gemm import use_fastest_gemm
 
-            if torch_gemm_pays(blis_arch()):
-                use_torch_gemm(nlp)  # torch is loaded now: the parse's matrix products run there too
+            use_fastest_gemm(nlp)  # torch is loaded now: the parse's matrix products may run there too
     rules = tune_rules(load_rules([settings.rules_dir]), tuning)
     policy = policy.at(dict(tuning.sensitivity))
     if tuning.thresholds:

@@ -55,12 +55,11 @@ def shipped_pipeline(settings: Settings) -> Language:
     import torch
 
     from tonecheck.parse import load_pipeline
-    from tonecheck.parse.gemm import blis_arch, torch_gemm_pays, use_torch_gemm
+    from tonecheck.parse.gemm import use_fastest_gemm
 
     torch.set_num_threads(settings.torch_threads)
     nlp = load_pipeline(settings.spacy_model)
-    if torch_gemm_pays(blis_arch()):
-        use_torch_gemm(nlp)
+    use_fastest_gemm(nlp)
     return nlp
 
 

@@ -48,6 +48,12 @@ def use_torch_gemm(nlp: Language) -> None:
                 node.ops = ops
 
 
+def use_fastest_gemm(nlp: Language) -> None:
+    """Move `nlp`'s products to torch where BLIS would run its generic kernel; elsewhere leave them to BLIS."""
+    if torch_gemm_pays(blis_arch()):
+        use_torch_gemm(nlp)
+
+
 def blis_arch() -> str | None:
     """The sub-configuration cython-blis runs on this CPU ('zen2', 'haswell', 'generic', ...), None if unknown."""
     try:
