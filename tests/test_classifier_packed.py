@@ -190,15 +190,30 @@ def test_classifier_never_embeds_ignored_text(nlp, email: str) -> None:
 
 @pytest.mark.parametrize("rows", [1, 7, 128, 300, 1024])
 def test_classifier_packed_prepacked_weights_multiply_like_plain_ones(rows: int) -> None:
-    from tonecheck.detect.classifier.packed import _linear, bf16_by_onednn, prepack
+    from tonecheck.detect.classifier.packed import bf16_by_onednn, linear, prepack
 
     gen = torch.Generator().manual_seed(rows)
     w = (torch.randn(1536, 384, generator=gen) * 0.05).bfloat16()
     b, x = torch.randn(1536, generator=gen).bfloat16(), torch.randn(rows, 384, generator=gen).bfloat16()
     packed = prepack(w)
     assert packed.is_mkldnn == bf16_by_onednn()
-    assert torch.equal(_linear(x, packed, b), F.linear(x, w, b))
-    assert not prepack(w.float()).is_mkldnn  # fp32 runs on MKL, plain
+    assert torch.equal(linear(x, packed, b), F.linear(x, w, b))
+
+
+@pytest.mark.parametrize("rows", [1, 7, 128, 300, 1024])
+def test_classifier_packed_fp32_prepacked_products_work_row_by_row(rows: int) -> None:
+    """oneDNN's fp32 products from a prepacked matrix: F.linear's up to rounding, and a row's result alone."""
+    from tonecheck.detect.classifier.packed import linear, prepack
+
+    gen = torch.Generator().manual_seed(rows)
+    w = torch.randn(1536, 384, generator=gen) * 0.05
+    b, x = torch.randn(1536, generator=gen), torch.randn(rows, 384, generator=gen)
+    packed = prepack(w)
+    assert packed.is_mkldnn == torch.backends.mkldnn.is_available()
+    together = linear(x, packed, b)
+    assert torch.allclose(together, F.linear(x, w, b), atol=1e-4)
+    for i, j in ((0, 1), (rows // 2, rows), (rows - 1, rows)):
+        assert torch.equal(linear(x[i:j], packed, b), together[i:j])  # the other rows change nothing
 
 
 @pytest.mark.slow

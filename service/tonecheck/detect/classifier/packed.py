@@ -177,7 +177,7 @@ class PackedEncoder:
         (docs/performance.md).
         """
         dtype = layer.qkv.dtype
-        qkv = _linear(x.to(dtype), layer.qkv, layer.qkv_b)
+        qkv = linear(x.to(dtype), layer.qkv, layer.qkv_b)
         context = torch.empty(x.shape[0], self.dim, dtype=dtype)
         head_dim = self.dim // self.heads
         for r in rows:
@@ -185,23 +185,32 @@ class PackedEncoder:
             q, k, v = qkv[r].float().view(1, -1, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
             att = F.scaled_dot_product_attention(q, k, v)
             context[r] = att.transpose(1, 2).reshape(-1, self.dim)
-        h = _linear(context, layer.out, layer.out_b).float() + x
+        h = linear(context, layer.out, layer.out_b).float() + x
         h = F.layer_norm(h, (self.dim,), *layer.ln1, eps=self.eps)
-        up = F.gelu(_linear(h.to(dtype), layer.up, layer.up_b))
-        y = _linear(up, layer.down, layer.down_b).float() + h
+        up = F.gelu(linear(h.to(dtype), layer.up, layer.up_b))
+        y = linear(up, layer.down, layer.down_b).float() + h
         return F.layer_norm(y, (self.dim,), *layer.ln2, eps=self.eps)
 
 
 def prepack(w: torch.Tensor) -> torch.Tensor:
-    """A bf16 weight matrix in oneDNN's blocked layout, reordered once at load instead of at every product.
+    """A weight matrix in oneDNN's blocked layout, reordered once at load instead of at every product.
 
-    Where oneDNN runs bf16 products, F.linear reorders the plain matrix on every call: ~6% of the encoder's
-    time on the benchmark's emails (one-off paired timing, docs/performance.md). Elsewhere, and in fp32
-    (MKL runs it), the matrix stays plain, so the arithmetic is the same everywhere.
+    bf16: where oneDNN runs bf16 products, F.linear reorders the plain matrix on every call, ~6% of the
+    encoder's time on the benchmark's emails; the products stay the same bit for bit. fp32: F.linear runs
+    MKL, whose single-thread pass over a typical email took 9-15% longer than oneDNN's from prepacked
+    matrices on the Zen 2 VM, and which rounds a call of 1 to 3 rows differently (docs/performance.md).
+    Where torch has no oneDNN, the matrix stays plain.
     """
-    if w.dtype != torch.bfloat16 or not bf16_by_onednn():
+    if not onednn_products(w.dtype):
         return w
     return torch.ops.mkldnn._reorder_linear_weight(w, PACK_ROWS)
+
+
+def onednn_products(dtype: torch.dtype) -> bool:
+    """True when the encoder's products in `dtype` run on oneDNN with prepacked weights."""
+    if dtype == torch.bfloat16:
+        return bf16_by_onednn()
+    return dtype == torch.float32 and torch.backends.mkldnn.is_available()
 
 
 def bf16_by_onednn() -> bool:
@@ -212,7 +221,7 @@ def bf16_by_onednn() -> bool:
         return False
 
 
-def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """x @ w.T + b, with a prepacked weight when `prepack` made one."""
     if w.is_mkldnn:
         return torch.ops.mkldnn._linear_pointwise(x, w, b, "none", [], "")
