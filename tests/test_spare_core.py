@@ -29,6 +29,18 @@ def test_even_cut_splits_tokens_as_evenly_as_whole_sentences_allow() -> None:
         assert 0 < cut < len(lengths) and abs(sum(lengths) - 2 * sum(lengths[:cut])) == best
 
 
+def test_the_helper_never_lends_itself_a_core() -> None:
+    """Work the helper sent to its own single thread would wait forever: a check's early start runs there."""
+    cores = Cores(2)  # nothing counted busy: both tokens free
+
+    def inside() -> bool:
+        with cores.spare() as again:
+            return again is None
+
+    with cores.spare() as helper:
+        assert helper is not None and helper.submit(inside).result(timeout=30)
+
+
 def test_cores_lend_a_spare_only_while_a_core_is_idle() -> None:
     cores = Cores(2)
     with cores.working():

@@ -55,8 +55,11 @@ class Cores:
 
     @contextmanager
     def spare(self) -> Iterator[ThreadPoolExecutor | None]:
-        """A helper thread for the block, or None while every core is counted busy."""
-        if not self._tokens.acquire(False):
+        """A helper thread for the block, or None while every core is counted busy or on the helper itself.
+
+        The helper never lends to itself: work it submitted to its own single thread would wait forever.
+        """
+        if threading.current_thread().name.startswith(_HELPER) or not self._tokens.acquire(False):
             yield None
             return
         try:
@@ -83,7 +86,7 @@ class Cores:
 
     def _helper(self) -> ThreadPoolExecutor:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="tonecheck-spare-core")
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix=_HELPER)
         return self._pool
 
     def _forked(self) -> None:
@@ -94,6 +97,7 @@ class Cores:
         self._pool = None
 
 
+_HELPER = "tonecheck-spare-core"
 _ALL: weakref.WeakSet[Cores] = weakref.WeakSet()
 
 
