@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -123,11 +124,20 @@ def test_classifier_embeds_every_sentence_in_one_call(engine, monkeypatch):
     monkeypatch.setattr(engine.classifier.encoder, "embed", spy)
     email = ("Hi Dana,\nThanks for your note. The refund left us today. It should arrive by Friday.\n"
              "Let me know if it doesn't.\n\nOn Mon, Dana <d@example.com> wrote:\n> Where is my refund?")
-    engine.check_many([EmailInput(email), EmailInput("Per my last email, the form goes to billing.")])
+    emails = [EmailInput(email), EmailInput("Per my last email, the form goes to billing.")]
+    uncached = engine.with_classifier(engine.classifier.with_cache(None))  # the same encoder, spied on
+    with engine.cores.spare() if engine.cores else nullcontext():  # no spare core, so no early start
+        uncached.check_many(emails)
     assert len(calls) == 1
     # Every judged unit of both emails: the greeting and quoted history are left out, and the verbless
     # "Thanks for your note." is judged together with the sentence after it.
     assert calls[0] == 4
+    calls.clear()
+    uncached.check_many(emails)
+    if engine.cores is not None and engine.cores.count > 1:
+        # Started early: the first guessed units on the spare core, then here the rest, with the one unit the
+        # guess missed (it takes the verbless sentence alone).
+        assert len(calls) == 2 and calls[1] >= 1
 
 
 def test_classifier_loads_once_per_process(monkeypatch):

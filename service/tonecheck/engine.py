@@ -115,9 +115,12 @@ class Engine:
                            f"{token_budget} per request; send fewer at a time or raise TONECHECK_MAX_TOKENS")
         return docs
 
-    def _parse(self, emails: Sequence[EmailInput], token_budget: int | None = None) -> list[Parsed]:
+    def _tokenized(self, emails: Sequence[EmailInput], token_budget: int | None) -> tuple[list[Cleaned], list[Doc]]:
+        """Each email cleaned and tokenized, refused here if over a limit."""
         cleaned: list[Cleaned] = [clean(e.text, e.content_type, list(e.ignored)) for e in emails]
-        docs = self._too_large(cleaned, token_budget)
+        return cleaned, self._too_large(cleaned, token_budget)
+
+    def _parse_docs(self, cleaned: list[Cleaned], docs: list[Doc]) -> list[Parsed]:
         parsed = parse_many(self.nlp, cleaned, self.max_sentences + 1, docs)
         for i, p in enumerate(parsed):
             if len(p.sentences) > self.max_sentences:
@@ -127,15 +130,22 @@ class Engine:
                 )
         return parsed
 
+    def _parse(self, emails: Sequence[EmailInput], token_budget: int | None = None) -> list[Parsed]:
+        return self._parse_docs(*self._tokenized(emails, token_budget))
+
     def check_many(self, emails: Sequence[EmailInput], token_budget: int | None = None) -> list[Report]:
         """Check a batch: one `nlp.pipe` pass, one rules pass, one classifier batch.
 
         `token_budget` caps the tokens of all `emails` together (the API's per-request limit).
         """
         with self.cores.working() if self.cores else nullcontext():
-            parsed = self._parse(emails, token_budget)
-            rule_hits = self.rules.detect(parsed)
-            model_hits = self.classifier.detect(parsed) if self.classifier else [[] for _ in parsed]
+            cleaned, docs = self._tokenized(emails, token_budget)
+            # The classifier may start on the spare core now, on units guessed before the parse.
+            start = getattr(self.classifier, "started", None)
+            with start(docs) if start else nullcontext(self.classifier) as classifier:
+                parsed = self._parse_docs(cleaned, docs)
+                rule_hits = self.rules.detect(parsed)
+                model_hits = classifier.detect(parsed) if classifier else [[] for _ in parsed]
         now = self.clock()
         return [
             judge(p, rf, mf, self.policy.at(dict(e.sensitivity)), self.hold_minutes, now, e.suppressions,

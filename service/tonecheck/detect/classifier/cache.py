@@ -32,6 +32,10 @@ class ScoreCache:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def __contains__(self, text: str) -> bool:
+        with self._lock:
+            return self.digest(text) in self._rows
+
     def digest(self, text: str) -> bytes:
         """The unit's key: a keyed digest, never the text."""
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16, key=self._key).digest()

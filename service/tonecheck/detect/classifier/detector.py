@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
+from spacy.tokens import Doc
 
 from tonecheck.detect.classifier.cache import ScoreCache
+from tonecheck.detect.classifier.early import EarlyStart, Pace, guess_units
 from tonecheck.detect.classifier.encoder import Encoder
 from tonecheck.detect.classifier.head import Head
 from tonecheck.detect.classifier.packed import PackedEncoder
@@ -20,10 +25,13 @@ class ClassifierDetector:
 
     name = "classifier"
 
-    def __init__(self, encoder: Encoder | PackedEncoder, head: Head, cache: ScoreCache | None = None) -> None:
+    def __init__(self, encoder: Encoder | PackedEncoder, head: Head, cache: ScoreCache | None = None,
+                 pace: Pace | None = None, early: EarlyStart | None = None) -> None:
         self.encoder = encoder
         self.head = head
         self.cache = cache
+        self.pace = pace or Pace()
+        self.early = early
 
     def detect(self, batch: list[Parsed]) -> list[list[Finding]]:
         """One finding per judged unit and category, carrying the calibrated probability as score."""
@@ -31,13 +39,39 @@ class ClassifierDetector:
         texts = [u.text for email in judged for u in email]
         if not texts:
             return findings(batch, np.zeros((0, len(CATEGORIES))), judged)
+        score = self.score if self.early is None else lambda todo: self.early.scores(todo, self.score)
         if self.cache is None:
-            return findings(batch, self.score(texts), judged)
-        return findings(batch, self.cache.scores(texts, self.score), judged)
+            return findings(batch, score(texts), judged)
+        return findings(batch, self.cache.scores(texts, score), judged)
 
     def with_cache(self, cache: ScoreCache | None) -> ClassifierDetector:
         """The same loaded encoder and head with another score cache (or none)."""
-        return ClassifierDetector(self.encoder, self.head, cache)
+        return ClassifierDetector(self.encoder, self.head, cache, self.pace)
+
+    @contextmanager
+    def started(self, docs: list[Doc]) -> Iterator[ClassifierDetector]:
+        """This detector, with the encoder already at work on the spare core while the caller parses `docs`.
+
+        `docs` are the tokenizer's docs of the emails about to be parsed. Without a spare core (none lent,
+        or every core busy) it is this detector as it is.
+        """
+        cores = getattr(self.encoder, "cores", None)
+        guesses = list(dict.fromkeys(t for doc in docs for t in guess_units(doc)))
+        if self.cache is not None:
+            guesses = [t for t in guesses if t not in self.cache]
+        if cores is None or not guesses:
+            yield self
+            return
+        with cores.spare() as helper:
+            if helper is None:
+                yield self
+                return
+            checked = sum(len(doc.text) for doc in docs)
+            early = EarlyStart(helper, self.score, guesses[: self.pace.share(guesses, checked)], self.pace, checked)
+            try:
+                yield ClassifierDetector(self.encoder, self.head, self.cache, self.pace, early)
+            finally:
+                early.wait()  # the spare core is handed back idle, even if the check failed
 
     def score(self, texts: list[str]) -> np.ndarray:
         """Calibrated probabilities of `texts`, one encoder call for all of them."""
