@@ -11,7 +11,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from tonecheck.detect.classifier.encoder import check_depth
-from tonecheck.detect.classifier.packed import linear, prepack
+from tonecheck.detect.classifier.packed import linear
 from tonecheck.findings import CATEGORIES
 
 # Floats per padded row of logits: two AVX-512 vectors, the most torch's elementwise loops take in one step.
@@ -33,19 +33,6 @@ class Head(torch.nn.Module):
         # Platt scaling per category, fitted on dev after training: p = sigmoid(a * logit + b).
         self.register_buffer("platt_a", torch.ones(len(CATEGORIES)))
         self.register_buffer("platt_b", torch.zeros(len(CATEGORIES)))
-        self._served: tuple[torch.Tensor, ...] | None = None  # `serve`'s prepacked matrices
-
-    def serve(self) -> Head:
-        """Ready to serve, weights fixed: eval mode, and the matrices prepacked as the encoder's are.
-
-        Prepacked, each row's probabilities are the same however many rows share the call (F.linear, on
-        MKL, gives rows of calls of 1 to 3 rows other roundings), so an email scores the same bit for bit
-        alone, in a batch, or with part of it scored early on the spare core.
-        """
-        first, last = self.net[1], self.net[4]
-        self._served = (prepack(first.weight.detach().float()), first.bias.detach().float(),
-                        prepack(last.weight.detach().float()), last.bias.detach().float())
-        return self.eval()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Raw logits, shape (n, categories)."""
@@ -59,10 +46,9 @@ class Head(torch.nn.Module):
         a head left in training mode.
         """
         first, last = self.net[1], self.net[4]
-        w1, b1, w2, b2 = self._served or (first.weight, first.bias, last.weight, last.bias)
         with torch.inference_mode():
-            hidden = F.gelu(linear(torch.from_numpy(embeddings), w1, b1))
-            logits = linear(hidden, w2, b2) * self.platt_a + self.platt_b
+            hidden = F.gelu(linear(torch.from_numpy(embeddings), first.weight, first.bias))
+            logits = linear(hidden, last.weight, last.bias) * self.platt_a + self.platt_b
             # Each row padded to a whole number of SIMD loop steps: torch computes the last few elements of a
             # tensor in a scalar loop, whose sigmoid rounds differently, so a row's values would depend on
             # how many rows share the call.
@@ -85,4 +71,4 @@ class Head(torch.nn.Module):
             state = {k: fh.get_tensor(k) for k in fh.keys()}
         head = cls(dim, hidden)
         head.load_state_dict(state)
-        return head.serve()
+        return head.eval()

@@ -32,6 +32,9 @@ PASS_TOKENS = 1024
 # The row count oneDNN picks its blocked weight layout for: about one typical email's tokens. Any row count
 # multiplies correctly with it; the products equal F.linear's bit for bit (tests/test_classifier_packed.py).
 PACK_ROWS = 128
+# Rows a plain product is padded to: MKL rounded calls of 1 to 3 rows differently from larger ones on the Zen 2
+# VM; 16 leaves room for other CPUs' small-call kernels at the cost of a few zero rows in rare tiny calls.
+MIN_ROWS = 16
 # Tokens a pass needs before part of it goes to a spare core, where the thread hand-off pays (one-off timing
 # of two-sentence passes, 5 Dec 2026: 16 tokens 0.2 ms slower split, 32 tokens 0.15 ms faster, 44 tokens 0.6).
 SPLIT_TOKENS = 32
@@ -193,24 +196,16 @@ class PackedEncoder:
 
 
 def prepack(w: torch.Tensor) -> torch.Tensor:
-    """A weight matrix in oneDNN's blocked layout, reordered once at load instead of at every product.
+    """A bf16 weight matrix in oneDNN's blocked layout, reordered once at load instead of at every product.
 
-    bf16: where oneDNN runs bf16 products, F.linear reorders the plain matrix on every call, ~6% of the
-    encoder's time on the benchmark's emails; the products stay the same bit for bit. fp32: F.linear runs
-    MKL, whose single-thread pass over a typical email took 9-15% longer than oneDNN's from prepacked
-    matrices on the Zen 2 VM, and which rounds a call of 1 to 3 rows differently (docs/performance.md).
-    Where torch has no oneDNN, the matrix stays plain.
+    Where oneDNN runs bf16 products, F.linear reorders the plain matrix on every call: ~6% of the encoder's
+    time on the benchmark's emails (one-off paired timing, docs/performance.md). Elsewhere, and in fp32
+    (MKL runs it), the matrix stays plain. oneDNN's fp32 products were 9-15% faster on the Zen 2 VM, but its
+    cache of a compiled kernel per row count grew a worker by ~140 MB (docs/performance.md).
     """
-    if not onednn_products(w.dtype):
+    if w.dtype != torch.bfloat16 or not bf16_by_onednn():
         return w
     return torch.ops.mkldnn._reorder_linear_weight(w, PACK_ROWS)
-
-
-def onednn_products(dtype: torch.dtype) -> bool:
-    """True when the encoder's products in `dtype` run on oneDNN with prepacked weights."""
-    if dtype == torch.bfloat16:
-        return bf16_by_onednn()
-    return dtype == torch.float32 and torch.backends.mkldnn.is_available()
 
 
 def bf16_by_onednn() -> bool:
@@ -222,9 +217,13 @@ def bf16_by_onednn() -> bool:
 
 
 def linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """x @ w.T + b, with a prepacked weight when `prepack` made one."""
+    """x @ w.T + b, with a prepacked weight when `prepack` made one; each row's result whatever rows share the call."""
     if w.is_mkldnn:
         return torch.ops.mkldnn._linear_pointwise(x, w, b, "none", [], "")
+    if len(x) < MIN_ROWS:
+        # MKL multiplies a call of 1 to 3 rows with other kernels, which round differently: padded, a
+        # sentence or a unit scores the same alone as among others (tests/test_classifier_packed.py).
+        return F.linear(F.pad(x, (0, 0, 0, MIN_ROWS - len(x))), w, b)[: len(x)]
     return F.linear(x, w, b)
 
 
