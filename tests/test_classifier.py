@@ -135,9 +135,8 @@ def test_classifier_embeds_every_sentence_in_one_call(engine, monkeypatch):
     calls.clear()
     uncached.check_many(emails)
     if engine.cores is not None and engine.cores.count > 1:
-        # Started early: the first guessed units on the spare core, then here the rest, with the one unit the
-        # guess missed (it takes the verbless sentence alone).
-        assert len(calls) == 2 and calls[1] >= 1
+        # Started early: the first guessed units on the spare core, then here whatever is left, if anything.
+        assert len(calls) <= 2 and sum(calls) >= 4
 
 
 def test_classifier_loads_once_per_process(monkeypatch):

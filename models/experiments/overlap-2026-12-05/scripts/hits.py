@@ -33,7 +33,7 @@ for name, texts in sets.items():
         c["tok"] += sum(lens.values()); c["tok_hit"] += sum(n for t, n in lens.items() if t in glens)
         c["guess_tok"] += sum(glens.values()); c["waste"] += sum(n for t, n in glens.items() if t not in lens)
         c["exact"] += set(real) == set(guess)
-        if show and set(real) != set(guess) and name == "bench":
+        if show and set(real) != set(guess) and name in sys.argv[2:]:
             print("REAL-ONLY", [t[:60] for t in real if t not in glens]); print("GUESS-ONLY", [t[:60] for t in guess if t not in lens])
     print(name, dict(c), f"unit hit {c['hit']/c['units']:.3f} token hit {c['tok_hit']/c['tok']:.3f} "
           f"waste {c['waste']/c['guess_tok']:.3f} exact emails {c['exact']/c['emails']:.3f}")
