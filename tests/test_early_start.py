@@ -145,3 +145,15 @@ def test_rows_come_back_in_the_callers_order() -> None:
         start = early_module.EarlyStart(pool, score, ["bb", "cccc"], Pace(), 10)
         rows = start.scores(["a", "cccc", "bb", "ddd"], score)
     assert rows[:, 0].tolist() == [1.0, 4.0, 2.0, 3.0]
+
+
+@pytest.mark.slow
+def test_no_early_start_when_server_workers_share_the_cores(engine: Engine) -> None:
+    cores = Cores(2)
+    cores.workers = 2  # as `serve --workers 2` sets it before the fork
+    shared = _with_cores(engine, cores)
+    shared.check(GUESSED_RIGHT[0])
+    assert shared.classifier.pace.early_units == 0
+    alone = _with_cores(engine, Cores(2))
+    alone.check(GUESSED_RIGHT[0])
+    assert alone.classifier.pace.early_units > 0

@@ -29,6 +29,7 @@ class Cores:
 
     def __init__(self, count: int) -> None:
         self.count = count
+        self.workers = 1  # processes checking in parallel on these cores: `serve --workers N` sets N
         self._tokens = _semaphore(count)
         self._lock = threading.Lock()
         self._holders = 0  # reasons this process is busy: running checks, plus the server's checks in flight

@@ -115,6 +115,8 @@ def serve_forked(options: dict[str, Any], settings: Settings) -> int:
         sock.close()
         return STARTUP_FAILURE
     loaded.seconds = time.perf_counter() - began
+    if loaded.engine.cores is not None:
+        loaded.engine.cores.workers = options["workers"]  # before the fork: every worker reads it
     log.info("engine loaded once for %d workers in %.2f s: model=%s rules=%s", options["workers"],
              loaded.seconds, loaded.engine.versions.model, loaded.engine.versions.rules)
     # Everything loaded so far lives as long as the process: out of the collector's sight, a worker's

@@ -53,13 +53,18 @@ class ClassifierDetector:
         """This detector, with the encoder already at work on the spare core while the caller parses `docs`.
 
         `docs` are the tokenizer's docs of the emails about to be parsed. Without a spare core (none lent,
-        or every core busy) it is this detector as it is.
+        every core busy, or several workers sharing the cores) it is this detector as it is.
         """
         cores = getattr(self.encoder, "cores", None)
+        # With several server workers, starting early held the spare core for a whole check, and a worker
+        # that got a request meanwhile shared its own: concurrency-4 p95 rose ~15% (docs/performance.md).
+        if cores is None or cores.workers > 1:
+            yield self
+            return
         guesses = list(dict.fromkeys(t for doc in docs for t in guess_units(doc)))
         if self.cache is not None:
             guesses = [t for t in guesses if t not in self.cache]
-        if cores is None or not guesses:
+        if not guesses:
             yield self
             return
         with cores.spare() as helper:
