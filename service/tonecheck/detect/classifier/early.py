@@ -100,12 +100,14 @@ class Pace:
             count += 1
         return count
 
-    def learn(self, parse_seconds: float, checked_chars: int, encode_seconds: float, encoded_chars: int) -> None:
+    def learn(self, parse_seconds: float, checked_chars: int, encode_seconds: float, encoded_chars: int,
+              early_units: int = 0) -> None:
         """Move the ratio a quarter of the way to what this check measured (at most 4: a parse-heavy batch)."""
-        if min(parse_seconds, checked_chars, encode_seconds, encoded_chars) <= 0:
-            return
-        seen = (parse_seconds / checked_chars) / (encode_seconds / encoded_chars)
         with self._lock:
+            self.early_units += early_units
+            if min(parse_seconds, checked_chars, encode_seconds, encoded_chars) <= 0:
+                return
+            seen = (parse_seconds / checked_chars) / (encode_seconds / encoded_chars)
             self.ratio += 0.25 * (min(seen, 4.0) - self.ratio)
 
 
@@ -118,20 +120,17 @@ class EarlyStart:
         self._pace = pace
         self._checked = checked_chars
         self._began = time.perf_counter()
-        self._parsed: float | None = None
         self._future: Future[tuple[np.ndarray, float]] = helper.submit(_on_helper, score, texts)
 
     def scores(self, texts: list[str], score: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         """Rows for `texts`: the early ones where the guess named them, the rest computed here meanwhile."""
-        self._parsed = time.perf_counter() - self._began
+        parsed = time.perf_counter() - self._began  # the parse and rules, while the spare core encoded
         early = set(self.texts)
         rest = [t for t in texts if t not in early]
         mine = dict(zip(rest, score(rest), strict=True)) if rest else {}
         rows, encode_seconds = self._future.result()
         theirs = dict(zip(self.texts, rows, strict=True))
-        self._pace.learn(self._parsed, self._checked, encode_seconds, sum(len(t) for t in self.texts))
-        with self._pace._lock:
-            self._pace.early_units += len(texts) - len(rest)
+        self._pace.learn(parsed, self._checked, encode_seconds, sum(len(t) for t in self.texts), len(texts) - len(rest))
         return np.stack([theirs[t] if t in theirs else mine[t] for t in texts])
 
     def wait(self) -> None:
