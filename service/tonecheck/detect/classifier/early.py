@@ -13,9 +13,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
-import torch
 from spacy.tokens import Doc, Span
 
+from tonecheck.detect.classifier.packed import on_helper
 from tonecheck.detect.classifier.units import MIN_WORDS, group_units, words
 
 _FINAL = frozenset({".", "!", "?", "...", "…", "!!", "?!", "!?", "??", "!!!"})
@@ -120,7 +120,7 @@ class EarlyStart:
         self._pace = pace
         self._checked = checked_chars
         self._began = time.perf_counter()
-        self._future: Future[tuple[np.ndarray, float]] = helper.submit(_on_helper, score, texts)
+        self._future: Future[tuple[np.ndarray, float]] = helper.submit(_timed, score, texts)
 
     def scores(self, texts: list[str], score: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         """Rows for `texts`: the early ones where the guess named them, the rest computed here meanwhile."""
@@ -138,10 +138,8 @@ class EarlyStart:
         self._future.exception()
 
 
-def _on_helper(score: Callable[[list[str]], np.ndarray], texts: list[str]) -> tuple[np.ndarray, float]:
-    """`score` on the spare core's thread, with its own inference mode and torch thread count; and its time."""
-    torch.set_num_threads(torch.get_num_threads())  # OpenMP's count is per thread; a new one has the default
+def _timed(score: Callable[[list[str]], np.ndarray], texts: list[str]) -> tuple[np.ndarray, float]:
+    """`score(texts)` on the spare core's thread, and how long it took there."""
     began = time.perf_counter()
-    with torch.inference_mode():
-        rows = score(texts)
+    rows = on_helper(score, texts)
     return rows, time.perf_counter() - began

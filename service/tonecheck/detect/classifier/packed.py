@@ -9,8 +9,9 @@ the same; `tests/test_classifier_packed.py` checks the embeddings against `Encod
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import torch
@@ -24,6 +25,8 @@ from tonecheck.detect.classifier.encoder import MAX_TOKENS, check_depth, layers_
 from tonecheck.errors import ConfigError
 
 Precision = Literal["fp32", "bf16"]
+T = TypeVar("T")
+R = TypeVar("R")
 # Tokens per forward pass: a typical email is ~130, a long one ~550, so one pass each. For batches it bounds
 # the activations: 500 templates through `tonecheck check` peaked at 725 MB RSS with 8192, 686 with 4096,
 # 637 with 2048, at the same speed (docs/performance.md). With two workers, 1024 peaked at 463 MB per
@@ -139,7 +142,7 @@ class PackedEncoder:
         with self.cores.spare() as helper:
             if helper is None:
                 return self._pass(ids)
-            other = helper.submit(self._helper_pass, ids[cut:])
+            other = helper.submit(on_helper, self._pass, ids[cut:])
             try:
                 out = torch.empty(len(ids), self.dim)
                 out[:cut] = self._pass(ids[:cut])
@@ -147,12 +150,6 @@ class PackedEncoder:
                 done = other.result()  # waited for even if this half failed: the core is handed back idle
             out[cut:] = done
             return out
-
-    def _helper_pass(self, ids: list[list[int]]) -> torch.Tensor:
-        """`_pass` on the spare core's thread, which has its own inference mode and torch thread count."""
-        torch.set_num_threads(torch.get_num_threads())  # OpenMP's count is per thread; a new one has the default
-        with torch.inference_mode():
-            return self._pass(ids)
 
     def _pass(self, ids: list[list[int]]) -> torch.Tensor:
         """Embeddings of sentences as one packed (tokens, dim) forward pass."""
@@ -193,6 +190,13 @@ class PackedEncoder:
         up = F.gelu(linear(h.to(dtype), layer.up, layer.up_b))
         y = linear(up, layer.down, layer.down_b).float() + h
         return F.layer_norm(y, (self.dim,), *layer.ln2, eps=self.eps)
+
+
+def on_helper(work: Callable[[T], R], arg: T) -> R:
+    """`work(arg)` on the spare core's thread, which needs its own inference mode and torch thread count."""
+    torch.set_num_threads(torch.get_num_threads())  # OpenMP's count is per thread; a new one has the default
+    with torch.inference_mode():
+        return work(arg)
 
 
 def prepack(w: torch.Tensor) -> torch.Tensor:
