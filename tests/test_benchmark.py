@@ -19,6 +19,7 @@ from tools.benchmark.report import (
     summary,
     table,
     target_values,
+    typical_budget,
 )
 from tools.benchmark.run import main
 
@@ -268,3 +269,21 @@ def test_benchmark_c4_ratio_is_the_median_pair_against_the_naive_p50_measured_ju
               "targets": judge(*target_values(figures))}
     assert ("concurrency-4 pairs (naive p50 ms just before, then p95 ms, ratio): 70.0, 80.0, 1.143×; "
             "75.0, 72.0, 0.96×; 80.0, 70.0, 0.875×") in table(result)
+
+
+def test_benchmark_typical_budget_says_how_much_cheaper_the_classifier_must_get() -> None:
+    figures = _figures({"typical": 33.0, "long": 110.0}, c4_p95=130.0, ours_rate=33.0, naive_rate=9.6)
+    assert typical_budget(figures) is None  # no stage figures: nothing to split
+    figures["in_process"]["stages_typical_p50_ms"] = {"cleanup": 0.4, "parse": 10.0, "rules": 2.0,
+                                                      "classifier": 19.2}
+    budget = typical_budget(figures)
+    # 0.30 x the faster naive p50 (68 ms) = 20.4 ms; 12.4 ms before the classifier leaves 8.0 ms for its 19.2.
+    assert budget == {"budget_ms": 20.4, "before_classifier_ms": 12.4, "before_classifier_ratio": 0.182,
+                      "classifier_ms": 19.2, "classifier_left_ms": 8.0, "classifier_over": 2.4}
+    result = {"machine": {"cores": 2, "cpu_model": "t"}, "load_average": {"start": [], "end": []}, "settings": {},
+              "targets": judge(*target_values(figures)), "typical_budget": budget}
+    assert table(result).splitlines()[-1] == (
+        "  typical target's budget 20.4 ms: cleanup, parse and rules take 12.4 ms (0.182× naive), leaving 8.0 ms "
+        "for the classifier's 19.2 ms, which must be 2.40× cheaper")
+    figures["in_process"]["stages_typical_p50_ms"]["parse"] = 25.0  # the stages before it alone exceed the budget
+    assert typical_budget(figures)["classifier_over"] is None

@@ -168,6 +168,27 @@ def target_values(result: dict[str, Any]) -> tuple[dict[str, float | None], dict
     return values, details
 
 
+def typical_budget(result: dict[str, Any]) -> dict[str, float] | None:
+    """Where the typical target's time goes: its budget, what the stages before the classifier take, what is left.
+
+    The classifier is the one stage a model change can shrink, so `classifier_over` says how many times cheaper
+    it must get, with the other stages as measured, for the typical email to meet its target (None there: the
+    other stages alone exceed the budget; None for the whole: not measured).
+    """
+    inproc = result.get("in_process") or {}
+    ref, stages = naive_p50(inproc, "typical"), inproc.get("stages_typical_p50_ms")
+    limit = next(limit for key, _, limit, _, _ in TARGETS if key == "typical_ratio")
+    if ref is None or not stages or "classifier" not in stages:
+        return None
+    budget = limit * ref[1]
+    before = sum(ms for name, ms in stages.items() if name != "classifier")
+    left = budget - before
+    return {"budget_ms": round(budget, 2), "before_classifier_ms": round(before, 2),
+            "before_classifier_ratio": round(before / ref[1], 3), "classifier_ms": stages["classifier"],
+            "classifier_left_ms": round(left, 2),
+            "classifier_over": round(stages["classifier"] / left, 2) if left > 0 else None}
+
+
 def judge(values: dict[str, float | None], details: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Each target with its measured value, whether it is met (None: not measured), and by what factor it is off."""
     out = []
@@ -264,6 +285,15 @@ def table(result: dict[str, Any]) -> str:
     lines += ["", "targets (issue 12; × is a ratio to the naive stack measured in this run):"]
     for t in result["targets"]:
         lines.append("  " + _target_line(t))
+    budget = result.get("typical_budget")
+    if budget:
+        over = budget["classifier_over"]
+        need = ("cannot fit: the stages before it exceed the budget" if over is None else "fits" if over <= 1
+                else f"must be {_fmt(over, 2)}× cheaper")
+        lines.append(f"  typical target's budget {budget['budget_ms']} ms: cleanup, parse and rules take "
+                     f"{budget['before_classifier_ms']} ms ({budget['before_classifier_ratio']}× naive), leaving "
+                     f"{budget['classifier_left_ms']} ms for the classifier's {budget['classifier_ms']} ms, "
+                     f"which {need}")
     return "\n".join(lines)
 
 

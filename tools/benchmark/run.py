@@ -36,6 +36,7 @@ from tools.benchmark.report import (
     summary,
     table,
     target_values,
+    typical_budget,
 )
 
 RESULTS = REPO_ROOT / "bench-results" / "latest.json"
@@ -338,6 +339,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["load_average"]["end"] = load_average()
     result["timed_out"] = time.monotonic() > deadline
     result["targets"] = judge(*target_values(result))
+    result["typical_budget"] = typical_budget(result)
     return result
 
 
