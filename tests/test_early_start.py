@@ -143,7 +143,7 @@ def test_rows_come_back_in_the_callers_order() -> None:
 
     with ThreadPoolExecutor(1) as pool:
         start = early_module.EarlyStart(pool, score, ["bb", "cccc"], Pace(), 10)
-        rows = start.scores(["a", "cccc", "bb", "ddd"], score)
+        rows = start.scores(["a", "cccc", "bb", "ddd"])
     assert rows[:, 0].tolist() == [1.0, 4.0, 2.0, 3.0]
 
 

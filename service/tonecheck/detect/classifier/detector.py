@@ -39,7 +39,7 @@ class ClassifierDetector:
         texts = [u.text for email in judged for u in email]
         if not texts:
             return findings(batch, np.zeros((0, len(CATEGORIES))), judged)
-        score = self.score if self.early is None else lambda todo: self.early.scores(todo, self.score)
+        score = self.score if self.early is None else self.early.scores
         if self.cache is None:
             return findings(batch, score(texts), judged)
         return findings(batch, self.cache.scores(texts, score), judged)

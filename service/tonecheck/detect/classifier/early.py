@@ -117,17 +117,18 @@ class EarlyStart:
     def __init__(self, helper: ThreadPoolExecutor, score: Callable[[list[str]], np.ndarray], texts: list[str],
                  pace: Pace, checked_chars: int) -> None:
         self.texts = texts
+        self._score = score
         self._pace = pace
         self._checked = checked_chars
         self._began = time.perf_counter()
         self._future: Future[tuple[np.ndarray, float]] = helper.submit(_timed, score, texts)
 
-    def scores(self, texts: list[str], score: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    def scores(self, texts: list[str]) -> np.ndarray:
         """Rows for `texts`: the early ones where the guess named them, the rest computed here meanwhile."""
         parsed = time.perf_counter() - self._began  # the parse and rules, while the spare core encoded
         early = set(self.texts)
         rest = [t for t in texts if t not in early]
-        mine = dict(zip(rest, score(rest), strict=True)) if rest else {}
+        mine = dict(zip(rest, self._score(rest), strict=True)) if rest else {}
         rows, encode_seconds = self._future.result()
         theirs = dict(zip(self.texts, rows, strict=True))
         self._pace.learn(parsed, self._checked, encode_seconds, sum(len(t) for t in self.texts), len(texts) - len(rest))
