@@ -24,9 +24,14 @@ LEVELS = {  # the manifest's thresholds; heated at the pair level where the pair
 RECALL = 0.995
 
 
+def head(dim: int, hidden: int) -> torch.nn.Module:
+    """The exit head: layer-2 embedding -> hidden -> one logit per category."""
+    return torch.nn.Sequential(torch.nn.Linear(dim, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, 4))
+
+
 def fit(x: np.ndarray, y: np.ndarray, hidden: int, epochs: int, seed: int = 13) -> torch.nn.Module:
     torch.manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.GELU(), torch.nn.Linear(hidden, 4))
+    net = head(x.shape[1], hidden)
     xt, yt = torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
     w = torch.where(yt.max(1).values >= 0.05, 21.0, 1.0)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from exits import head
 
 VETO = 0.15
 RECALLS = (0.995, 0.999, 1.0)
@@ -30,7 +31,7 @@ def main() -> int:
     names = sorted({k.split(".")[0] for k in a.files})
     report: dict[str, dict] = {}
     for hidden, epochs in HEADS:
-        net = torch.nn.Sequential(torch.nn.Linear(384, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, 4))
+        net = head(a["dev.l2"].shape[1], hidden)
         net.load_state_dict(torch.load(root / f"exit-h{hidden}-e{epochs}.pt"))
         with torch.no_grad():
             stage = {n: torch.sigmoid(net.eval()(torch.from_numpy(a[f"{n}.l2"].astype(np.float32)))).numpy().max(1)
